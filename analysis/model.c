@@ -1,0 +1,70 @@
+/* The model (see model.h): owns the function table, the interned stacks,
+ * the timeline and the thread table, and keeps its own clock. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "model.h"
+#include "../common/xalloc.h"
+
+struct model *model_new(uint32_t retain_secs)
+{
+	struct model *m = xcalloc(1, sizeof *m);
+
+	m->funcs = funcs_new();
+	m->stacks = stacks_new();
+	m->timeline = timeline_new(retain_secs);
+	m->threads = threads_new();
+	m->target.wait_status = -1;
+	return m;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	funcs_free(m->funcs);
+	stacks_free(m->stacks);
+	timeline_free(m->timeline);
+	threads_free(m->threads);
+	free(m);
+}
+
+static void model_clock(struct model *m, uint64_t time_ns)
+{
+	if (!m->clock_started) {
+		m->clock_started = true;
+		m->start_ns = m->now_ns = time_ns;
+		return;
+	}
+	if (time_ns < m->start_ns)
+		m->start_ns = time_ns;
+	if (time_ns > m->now_ns)
+		m->now_ns = time_ns;
+}
+
+void model_add_stack(struct model *m, uint64_t time_ns, uint32_t tid,
+		     const uint32_t *frames, uint32_t n, uint64_t weight)
+{
+	uint32_t id = stacks_intern(m->stacks, frames, n);
+
+	model_clock(m, time_ns);
+	timeline_add(m->timeline, time_ns, id, weight);
+	threads_sample(m->threads, tid, time_ns, weight);
+}
+
+void model_tick(struct model *m, uint64_t time_ns)
+{
+	model_clock(m, time_ns);
+	timeline_tick(m->timeline, time_ns);
+}
+
+double model_duration_s(const struct model *m)
+{
+	return m->clock_started ? (double)(m->now_ns - m->start_ns) / 1e9 : 0.0;
+}
+
+size_t model_memory(const struct model *m)
+{
+	return sizeof *m + stacks_memory(m->stacks) + timeline_memory(m->timeline);
+}

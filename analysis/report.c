@@ -1,0 +1,205 @@
+/* The plain-text batch report (kprof-top -b): what was profiled and how,
+ * the hotspot table, the heaviest call paths into the top functions, and the
+ * threads.  Lines stay within REPORT_WIDTH columns. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "export.h"
+#include "hotspots.h"
+#include "model.h"
+#include "../common/xalloc.h"
+
+#define REPORT_WIDTH   100
+#define TOP_FUNCS      25
+#define PATH_FUNCS     5
+#define PATHS_PER_FUNC 3
+#define FUNC_COL       46
+#define MODULE_COL     25
+#define PATH_SEP       " > "
+#define PATH_FRAME     40   /* columns one frame may take in a path */
+
+/* s for a table cell: control characters (a newline in a JIT's symbol would
+ * break the table) become '?', and more than w columns is cut, marked with
+ * "...".  buf holds at least w + 1 bytes. */
+static const char *fit(const char *s, size_t w, char *buf)
+{
+	size_t len = strlen(s), n = MIN(len, w);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	if (len > w)
+		memcpy(buf + w - 3, "...", 3);
+	buf[n] = '\0';
+	return buf;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void report_header(FILE *f, const struct model *m, uint32_t window_secs,
+			  uint64_t in_window)
+{
+	const struct model_target *t = &m->target;
+	const struct model_stats *st = &m->stats;
+	double dur = model_duration_s(m);
+	char cmd[61];
+
+	fprintf(f, "kprof-top report: %s (pid %" PRIu32 ")",
+		fit(t->command[0] ? t->command : "?", sizeof cmd - 1, cmd), t->pid);
+	if (t->exited && t->wait_status >= 0 && WIFEXITED(t->wait_status))
+		fprintf(f, ", exited with status %d\n", WEXITSTATUS(t->wait_status));
+	else if (t->exited && t->wait_status >= 0 && WIFSIGNALED(t->wait_status))
+		fprintf(f, ", killed by signal %d\n", WTERMSIG(t->wait_status));
+	else
+		fputs(t->exited ? ", exited\n" : ", still running\n", f);
+
+	fprintf(f, "sampling:  backend %s, call graph %s, %u Hz per thread\n",
+		t->backend[0] ? t->backend : "?", t->call_graph[0] ? t->call_graph : "?",
+		t->frequency);
+	if (window_secs)
+		fprintf(f, "duration:  %.2f s (this report: the last %" PRIu32 " s)\n", dur, window_secs);
+	else
+		fprintf(f, "duration:  %.2f s\n", dur);
+	fprintf(f, "samples:   %" PRIu64 " taken, %" PRIu64 " lost (%.2f%%), %" PRIu64
+		" in this report, %" PRIu64 " in the kernel\n", st->samples, st->lost,
+		pct(st->lost, st->samples + st->lost), in_window, st->kernel_samples);
+	if (st->unwound)
+		fprintf(f, "unwinding: %" PRIu64 " stacks, %.1f us each, %" PRIu64
+			" truncated (%.2f%%)\n", st->unwound,
+			(double)st->unwind_ns / 1e3 / (double)st->unwound,
+			st->truncated, pct(st->truncated, st->unwound));
+	fprintf(f, "profiler:  %.3f s of CPU", (double)st->profiler_cpu_ns / 1e9);
+	if (dur > 0)
+		fprintf(f, " (%.2f%% of one core)", 100.0 * (double)st->profiler_cpu_ns / 1e9 / dur);
+	fputc('\n', f);
+}
+
+static void report_hotspots(FILE *f, const struct model *m, const struct hotspot *hs, size_t nhs)
+{
+	char b1[FUNC_COL + 1], b2[MODULE_COL + 1];
+
+	fprintf(f, "\nCPU hotspots (top %zu of %zu functions; SAMPLES = self)\n",
+		MIN(nhs, (size_t)TOP_FUNCS), nhs);
+	fprintf(f, "  SELF%%  TOTAL%%    SAMPLES  %-*s %s\n", FUNC_COL, "FUNCTION", "MODULE");
+	for (size_t i = 0; i < nhs && i < TOP_FUNCS; i++) {
+		const struct func *fn = funcs_get(m->funcs, hs[i].func);
+		fprintf(f, "%7.2f %7.2f %10" PRIu64 "  %-*s %s\n", hs[i].self_pct, hs[i].total_pct,
+			hs[i].self, FUNC_COL, fit(fn->name, FUNC_COL, b1), fit(fn->module, MODULE_COL, b2));
+	}
+}
+
+static size_t path_frame_len(const struct model *m, uint32_t func)
+{
+	return MIN(strlen(funcs_get(m->funcs, func)->name), (size_t)PATH_FRAME);
+}
+
+/* "root > ... > caller > leaf" within width: the root and the frames next
+ * to the leaf say the most, so the middle goes first; a long C++ name is cut
+ * so that one frame can't hide all the others. */
+static void report_path(FILE *f, const struct model *m, uint32_t stack, size_t width)
+{
+	uint32_t nf;
+	const uint32_t *fr = stacks_frames(m->stacks, stack, &nf);
+	const size_t sep = strlen(PATH_SEP), elided = strlen(PATH_SEP "..." PATH_SEP);
+	char buf[PATH_FRAME + 1];
+	size_t len = 0, first = nf;   /* frames [first, nf) are shown whole */
+
+	if (!nf)
+		return;
+	for (size_t k = nf; k-- > 0;) {
+		len += path_frame_len(m, fr[k]) + (k + 1 < nf ? sep : 0);
+		if (len + (k > 0 ? path_frame_len(m, fr[0]) + elided : 0) > width)
+			break;
+		first = k;
+	}
+	if (first > 0)
+		fprintf(f, "%s" PATH_SEP "...", fit(funcs_get(m->funcs, fr[0])->name, PATH_FRAME, buf));
+	for (size_t k = first; k < nf; k++)
+		fprintf(f, "%s%s", k > 0 ? PATH_SEP : "",
+			fit(funcs_get(m->funcs, fr[k])->name, PATH_FRAME, buf));
+}
+
+static int count_desc(const void *a, const void *b)
+{
+	const struct stack_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return (x->stack > y->stack) - (x->stack < y->stack);
+}
+
+static void report_paths(FILE *f, const struct model *m, const struct hotspot *hs, size_t nhs,
+			 const struct stack_count *counts, size_t n)
+{
+	struct stack_count *mine = xmalloc((n ? n : 1) * sizeof *mine);
+	char b1[REPORT_WIDTH + 1];
+	int shown = 0;
+
+	for (size_t i = 0; i < nhs && shown < PATH_FUNCS; i++) {
+		if (!hs[i].self)
+			break;   /* sorted by self: the rest are never a leaf */
+		size_t nm = 0;
+		for (size_t j = 0; j < n; j++) {
+			uint32_t nf;
+			const uint32_t *fr = stacks_frames(m->stacks, counts[j].stack, &nf);
+			if (nf && fr[nf - 1] == hs[i].func)
+				mine[nm++] = counts[j];
+		}
+		qsort(mine, nm, sizeof *mine, count_desc);
+		if (!shown++)
+			fprintf(f, "\nHeaviest call paths into the top functions (%% of the function's self samples)\n");
+		fprintf(f, "  %s  (%.2f%% self, %" PRIu64 " samples, %zu distinct path%s)\n",
+			fit(funcs_get(m->funcs, hs[i].func)->name, REPORT_WIDTH - 50, b1),
+			hs[i].self_pct, hs[i].self, nm, nm == 1 ? "" : "s");
+		for (size_t j = 0; j < nm && j < PATHS_PER_FUNC; j++) {
+			fprintf(f, "    %6.2f%%  ", pct(mine[j].count, hs[i].self));
+			report_path(f, m, mine[j].stack, REPORT_WIDTH - 13);
+			fputc('\n', f);
+		}
+	}
+	free(mine);
+}
+
+static void report_threads(FILE *f, const struct threads *t)
+{
+	uint64_t all = 0;
+	char b1[21];
+
+	for (size_t i = 0; i < threads_count(t); i++)
+		all += threads_at(t, i)->samples;
+	fprintf(f, "\nThreads (%zu; samples over the whole run)\n", threads_count(t));
+	fprintf(f, "%10s  %-20s %10s %7s  %s\n", "TID", "NAME", "SAMPLES", "%", "STATE");
+	for (size_t i = 0; i < threads_count(t); i++) {
+		const struct thread_info *ti = threads_at(t, i);
+		fprintf(f, "%10" PRIu32 "  %-20s %10" PRIu64 " %7.2f  %s\n", ti->tid,
+			fit(ti->name[0] ? ti->name : "?", 20, b1), ti->samples,
+			pct(ti->samples, all), ti->exited ? "exited" : "running");
+	}
+}
+
+int export_report(FILE *f, const struct model *m, uint32_t window_secs)
+{
+	struct stack_count *counts;
+	size_t n = timeline_window(m->timeline, window_secs, &counts);
+	struct hotspot *hs;
+	uint64_t in_window = 0;
+	size_t nhs = hotspots_compute(m->stacks, counts, n, &hs, &in_window);
+
+	report_header(f, m, window_secs, in_window);
+	if (in_window) {
+		report_hotspots(f, m, hs, nhs);
+		report_paths(f, m, hs, nhs, counts, n);
+	} else {
+		fprintf(f, "\nNo CPU samples%s.\n", window_secs ? " in this window" : "");
+	}
+	report_threads(f, m->threads);
+	free(hs);
+	free(counts);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,200 @@
+/* Command-line options (see options.h).  Each option is one row of
+ * options_table: the parser, getopt_long's table and --help are derived
+ * from it, so they cannot drift apart. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "common/macros.h"
+
+enum option_type { OPT_FLAG, OPT_UINT, OPT_DOUBLE, OPT_STRING, OPT_CHOICE, OPT_PID };
+
+struct option_def {
+	const char *name;
+	int key;                   /* short option, or 0 */
+	enum option_type type;
+	const char *arg;           /* metavariable for --help */
+	size_t offset;             /* where the value goes in struct options */
+	double min, max;           /* numeric range, inclusive */
+	const char *const *choices;/* OPT_CHOICE: index stored as int */
+	const char *help;
+	double def;                /* numeric default */
+};
+
+static const char *const call_graph_choices[] = { "dwarf", "fp", NULL };
+
+#define OFF(f) offsetof(struct options, f)
+
+static const struct option_def options_table[] = {
+	{ "pid", 'p', OPT_PID, "PID", OFF(pid), 1, INT_MAX, NULL,
+	  "attach to a running process (all its threads, also later ones)", 0 },
+	{ "frequency", 'F', OPT_UINT, "HZ", OFF(frequency), 1, 100000, NULL,
+	  "CPU samples per second per thread (default 99)", 99 },
+	{ "delay", 'd', OPT_DOUBLE, "SECS", OFF(delay), 0.05, 3600, NULL,
+	  "display refresh interval (default 1)", 1 },
+	{ "duration", 0, OPT_DOUBLE, "SECS", OFF(duration), 0.01, 1e9, NULL,
+	  "stop sampling after SECS", 0 },
+	{ "batch", 'b', OPT_FLAG, NULL, OFF(batch), 0, 0, NULL,
+	  "no TUI: sample, then print a plain-text report", 0 },
+	{ "folded", 0, OPT_STRING, "FILE", OFF(folded), 0, 0, NULL,
+	  "on exit, write folded stacks (flame graph input) to FILE", 0 },
+	{ "snapshot", 0, OPT_STRING, "FILE", OFF(snapshot), 0, 0, NULL,
+	  "on exit, write the JSON snapshot to FILE", 0 },
+	{ "call-graph", 0, OPT_CHOICE, "dwarf|fp", OFF(call_graph), 0, 0, call_graph_choices,
+	  "unwind copied user stacks (default) or use frame-pointer callchains", 0 },
+	{ "stack-size", 0, OPT_UINT, "BYTES", OFF(stack_bytes), 1024, 65000, NULL,
+	  "user stack bytes copied per sample in dwarf mode (default 8192)", 8192 },
+	{ "demo", 0, OPT_FLAG, NULL, OFF(demo), 0, 0, NULL,
+	  "launch the bundled demo workload and profile it", 0 },
+	{ "help", 'h', OPT_FLAG, NULL, OFF(help), 0, 0, NULL, "show this help", 0 },
+	{ "version", 'V', OPT_FLAG, NULL, OFF(version), 0, 0, NULL, "show the version", 0 },
+};
+
+#define NOPTIONS ARRAY_SIZE(options_table)
+
+static int options_set(struct options *o, const struct option_def *d, const char *arg,
+		       char *err, size_t errlen)
+{
+	void *field = (char *)o + d->offset;
+	char *end;
+	double v;
+
+	switch (d->type) {
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case OPT_STRING:
+		*(const char **)field = arg;
+		return 0;
+	case OPT_CHOICE:
+		for (int i = 0; d->choices[i]; i++)
+			if (strcmp(arg, d->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		snprintf(err, errlen, "--%s: '%s' is not one of %s", d->name, arg, d->arg);
+		return -1;
+	case OPT_UINT:
+	case OPT_DOUBLE:
+	case OPT_PID:
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || end == arg || *end || v < d->min || v > d->max ||
+		    (d->type != OPT_DOUBLE && v != (double)(long long)v)) {
+			snprintf(err, errlen, "--%s: '%s' is not a %s between %g and %g", d->name, arg,
+				 d->type == OPT_DOUBLE ? "number" : "whole number", d->min, d->max);
+			return -1;
+		}
+		if (d->type == OPT_DOUBLE)
+			*(double *)field = v;
+		else if (d->type == OPT_PID)
+			*(pid_t *)field = (pid_t)v;
+		else
+			*(unsigned *)field = (unsigned)v;
+		return 0;
+	}
+	return -1;
+}
+
+static void options_defaults(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_def *d = &options_table[i];
+		void *field = (char *)o + d->offset;
+		if (d->type == OPT_UINT)
+			*(unsigned *)field = (unsigned)d->def;
+		else if (d->type == OPT_DOUBLE)
+			*(double *)field = d->def;
+	}
+}
+
+int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct option longopts[NOPTIONS + 1];
+	char shortopts[2 * NOPTIONS + 2], *sp = shortopts;
+	int c, idx;
+
+	options_defaults(o);
+	*sp++ = '+';   /* stop at the first non-option: it starts CMD */
+	*sp++ = ':';   /* report a missing argument as ':' */
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_def *d = &options_table[i];
+		longopts[i] = (struct option){ d->name, d->type == OPT_FLAG ? no_argument : required_argument,
+					      NULL, d->key ? d->key : 256 + (int)i };
+		if (d->key) {
+			*sp++ = (char)d->key;
+			if (d->type != OPT_FLAG)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+	memset(&longopts[NOPTIONS], 0, sizeof longopts[0]);
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		const struct option_def *d = NULL;
+
+		if (c == '?') {
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c: see --help", optopt);
+			else
+				snprintf(err, errlen, "unknown option %s: see --help", argv[optind - 1]);
+			return -1;
+		}
+		if (c == ':') {
+			snprintf(err, errlen, "option %s needs a value: see --help", argv[optind - 1]);
+			return -1;
+		}
+		for (size_t i = 0; i < NOPTIONS; i++)
+			if (c == (options_table[i].key ? options_table[i].key : 256 + (int)i))
+				d = &options_table[i];
+		if (!d || options_set(o, d, optarg, err, errlen) < 0)
+			return -1;
+	}
+	if (optind < argc)
+		o->argv = &argv[optind];
+	if (o->help || o->version)
+		return 0;
+	if (o->pid && (o->argv || o->demo)) {
+		snprintf(err, errlen, "give either -p PID or a command to launch, not both");
+		return -1;
+	}
+	if (o->demo && o->argv) {
+		snprintf(err, errlen, "--demo launches its own workload: drop the command");
+		return -1;
+	}
+	if (!o->pid && !o->argv && !o->demo) {
+		snprintf(err, errlen, "nothing to profile: give -p PID, -- CMD [ARGS], or --demo (see --help)");
+		return -1;
+	}
+	return 0;
+}
+
+void options_usage(FILE *f, const char *prog)
+{
+	fprintf(f, "Usage: %s [options] -p PID\n"
+		   "       %s [options] -- CMD [ARGS...]\n"
+		   "       %s [options] --demo\n\n"
+		   "A live, htop-like profiler for one process: CPU hotspots by function and\n"
+		   "call path, sampled with perf events and unwound from copied stacks.\n\nOptions:\n",
+		prog, prog, prog);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_def *d = &options_table[i];
+		char left[64];
+
+		snprintf(left, sizeof left, "%s%c%s--%s%s%s", d->key ? "-" : "   ",
+			 d->key ? d->key : ' ', d->key ? ", " : " ", d->name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		fprintf(f, "  %-26s %s\n", left, d->help);
+	}
+	fprintf(f, "\nExit status: 0 success (also when the target exits), 1 runtime failure,\n"
+		   "2 bad usage or a target that cannot be profiled.\n");
+}

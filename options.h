@@ -1,0 +1,33 @@
+/* The command line: one table of options from which getopt_long's table,
+ * the parser and --help all come (tmux's options-table idea). */
+#ifndef KPROF_OPTIONS_H
+#define KPROF_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
+
+struct options {
+	pid_t pid;
+	char **argv;             /* launch mode: the command after -- */
+	unsigned frequency;
+	double delay;
+	double duration;         /* 0: until the target exits or we're stopped */
+	bool batch;
+	const char *folded;
+	const char *snapshot;
+	int call_graph;          /* enum call_graph */
+	unsigned stack_bytes;
+	bool demo;
+	bool help, version;
+};
+
+/* Parse argv into o.  Returns 0, or -1 with a one-line message in err
+ * (a usage error: exit status 2). */
+int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
+void options_usage(FILE *f, const char *prog);
+
+#endif

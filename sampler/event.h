@@ -1,0 +1,97 @@
+/* The event records the sampler emits and the analysis consumes: the one
+ * contract between sampler/ and analysis/.  Records are plain data; pointers
+ * in them (stack bytes, strings, callchains) are valid only for the duration
+ * of the sink call, so a consumer copies what it keeps. */
+#ifndef KPROF_EVENT_H
+#define KPROF_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum event_kind {
+	EVENT_SAMPLE = 1,   /* a CPU sample of one thread */
+	EVENT_MAPS,         /* the whole /proc/PID/maps text (attach, exec) */
+	EVENT_MMAP,         /* one new mapping (PERF_RECORD_MMAP2) */
+	EVENT_COMM,         /* a thread's name, set or changed (exec too) */
+	EVENT_THREAD_START,
+	EVENT_THREAD_EXIT,
+	EVENT_LOST,         /* records the kernel dropped */
+	EVENT_TICK,         /* time passes even when nothing is sampled */
+	EVENT_TARGET_EXIT,
+};
+
+/* User registers carried by a DWARF-mode sample, in this order.  Enough for
+ * x86_64 CFI: everything a CFA rule or a saved-register rule refers to. */
+enum event_reg {
+	EVENT_REG_IP, EVENT_REG_SP, EVENT_REG_BP, EVENT_REG_BX,
+	EVENT_REG_R12, EVENT_REG_R13, EVENT_REG_R14, EVENT_REG_R15,
+	EVENT_REG_COUNT
+};
+
+struct event_sample {
+	uint32_t pid, tid;
+	uint64_t period;          /* ns of CPU time this sample stands for */
+	uint64_t ip;              /* where the thread was (may be kernel) */
+	bool kernel;              /* ip is in the kernel */
+	/* Frame-pointer mode: user callchain, leaf first (ips[0] = user ip). */
+	uint32_t nr_ips;
+	const uint64_t *ips;
+	/* DWARF mode: user registers and a copy of the user stack from regs[SP]. */
+	bool has_regs;
+	uint64_t regs[EVENT_REG_COUNT];
+	uint32_t stack_size;      /* bytes really copied (dyn_size) */
+	const uint8_t *stack;
+};
+
+struct event_maps {
+	uint32_t pid;
+	const char *text;         /* the file's contents, NUL-terminated */
+};
+
+struct event_mmap {
+	uint32_t pid, tid;
+	uint64_t start, len, pgoff;
+	uint32_t prot;            /* PROT_* bits */
+	uint32_t maj, min;
+	uint64_t ino;
+	const char *path;         /* as the kernel names it: "/usr/lib/…", "[vdso]", "//anon" */
+};
+
+struct event_comm {
+	uint32_t pid, tid;
+	const char *comm;
+	bool exec;                /* the process exec'd: its mappings are gone */
+};
+
+struct event_thread {
+	uint32_t pid, tid;
+	uint32_t ppid, ptid;      /* parent, for THREAD_START */
+};
+
+struct event_lost {
+	uint64_t count;
+};
+
+struct event_target_exit {
+	int wait_status;          /* as from waitpid(), or -1 when not our child */
+};
+
+struct event {
+	enum event_kind kind;
+	uint64_t time_ns;         /* CLOCK_MONOTONIC */
+	union {
+		struct event_sample sample;
+		struct event_maps maps;
+		struct event_mmap mmap;
+		struct event_comm comm;
+		struct event_thread thread;
+		struct event_lost lost;
+		struct event_target_exit exit;
+	};
+};
+
+/* Where the sampler delivers records.  Called on the sampler thread. */
+typedef void event_sink_fn(void *ctx, const struct event *ev);
+
+#endif

@@ -1,0 +1,43 @@
+/* The perf events of one target: a cpu-clock sampling event per (thread,
+ * CPU) with inherit, so threads started later are followed by the kernel,
+ * each CPU's events sharing one ring buffer.  Records are decoded into
+ * event records and handed to a sink. */
+#ifndef KPROF_PERF_SESSION_H
+#define KPROF_PERF_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+
+struct perf_session_config {
+	pid_t pid;
+	bool launched;         /* pid waits at the launch gate: enable on exec */
+	unsigned frequency;    /* samples per second per thread */
+	bool dwarf;            /* registers + user stack; else FP callchains */
+	uint32_t stack_bytes;  /* user stack copied per sample (DWARF mode) */
+};
+
+struct perf_session;
+
+/* Open the events.  Returns NULL with a one-line reason in err; *usage is
+ * set when the reason is the user's to fix (permissions, bad rate), so the
+ * caller can exit with status 2. */
+struct perf_session *perf_session_open(const struct perf_session_config *cfg,
+				       event_sink_fn *sink, void *ctx,
+				       char *err, size_t errlen, bool *usage);
+/* Wait up to timeout_ms for data, then decode everything available.
+ * Returns the number of records. */
+size_t perf_session_poll(struct perf_session *s, int timeout_ms);
+/* Look for threads the kernel is not following (started before attach by
+ * a thread we had not reached yet) and open events for them. */
+void perf_session_rescan(struct perf_session *s);
+/* Disable, drain what is left, close every event and ring. */
+void perf_session_close(struct perf_session *s);
+/* Whether kernel-mode samples are included (refused when unprivileged). */
+bool perf_session_kernel(const struct perf_session *s);
+int perf_session_nr_events(const struct perf_session *s);
+
+#endif

@@ -1,0 +1,157 @@
+/* /proc readers (see proc.h). */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "../common/xalloc.h"
+
+/* The kernel's PF_KTHREAD task flag, field 9 of /proc/PID/stat. */
+#define PROC_PF_KTHREAD 0x00200000u
+
+char *proc_read_file(const char *path, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	/* /proc files report size 0: read until EOF. */
+	for (;;) {
+		if (n + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int proc_tasks(pid_t pid, pid_t **tids)
+{
+	char path[64];
+	struct dirent *d;
+	size_t n = 0, cap = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	*tids = NULL;
+	while ((d = readdir(dir))) {
+		long t = strtol(d->d_name, NULL, 10);
+		if (t <= 0)
+			continue;
+		xgrow(tids, &cap, n + 1, sizeof **tids);
+		(*tids)[n++] = (pid_t)t;
+	}
+	closedir(dir);
+	return (int)n;
+}
+
+/* The fields after "(comm)" in /proc/PID/stat; comm may hold spaces and ')'. */
+static char *proc_stat_fields(pid_t pid, char *comm, size_t commlen)
+{
+	char path[64], *buf, *open_paren, *close_paren, *rest;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	buf = proc_read_file(path, NULL);
+	if (!buf)
+		return NULL;
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren) {
+		free(buf);
+		return NULL;
+	}
+	if (comm)
+		snprintf(comm, commlen, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+	rest = xstrdup(close_paren + 2);
+	free(buf);
+	return rest;
+}
+
+char proc_state(pid_t pid)
+{
+	char *f = proc_stat_fields(pid, NULL, 0);
+	char s = f ? f[0] : 0;
+
+	free(f);
+	return s;
+}
+
+void proc_command(pid_t pid, char *buf, size_t size)
+{
+	char path[64], comm[64] = "?";
+	size_t len = 0;
+	char *cmd;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	cmd = proc_read_file(path, &len);
+	if (cmd && len > 0) {
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		snprintf(buf, size, "%s", cmd);
+	} else {
+		free(proc_stat_fields(pid, comm, sizeof comm));
+		snprintf(buf, size, "[%s]", comm);
+	}
+	free(cmd);
+}
+
+bool proc_check_target(pid_t pid, char *err, size_t errlen)
+{
+	char comm[64] = "";
+	char *f;
+	unsigned long flags = 0;
+	char state;
+
+	if (pid <= 0) {
+		snprintf(err, errlen, "invalid pid %d: give the id of a running process", (int)pid);
+		return false;
+	}
+	f = proc_stat_fields(pid, comm, sizeof comm);
+	if (!f) {
+		snprintf(err, errlen, "no process with pid %d (check the pid with ps or pgrep)", (int)pid);
+		return false;
+	}
+	/* Fields after comm: state ppid pgrp session tty_nr tpgid flags … */
+	state = f[0];
+	sscanf(f, "%c %*d %*d %*d %*d %*d %lu", &state, &flags);
+	free(f);
+	if (flags & PROC_PF_KTHREAD) {
+		snprintf(err, errlen, "pid %d (%s) is a kernel thread: it has no user code to profile; "
+			 "give the pid of a user process", (int)pid, comm);
+		return false;
+	}
+	if (state == 'Z' || state == 'X') {
+		snprintf(err, errlen, "pid %d (%s) has exited (zombie): nothing left to profile", (int)pid, comm);
+		return false;
+	}
+	return true;
+}

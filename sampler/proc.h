@@ -1,0 +1,23 @@
+/* /proc readers the sampler needs: the task list, maps text, the command
+ * line, and whether a pid can be profiled at all. */
+#ifndef KPROF_PROC_H
+#define KPROF_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read a whole (proc) file into a NUL-terminated malloc'd buffer; NULL and
+ * errno on failure. */
+char *proc_read_file(const char *path, size_t *len);
+/* The target's thread ids; returns how many (malloc'd *tids), -errno. */
+int proc_tasks(pid_t pid, pid_t **tids);
+/* "cmd arg arg" from /proc/PID/cmdline, or [comm] for kernel threads. */
+void proc_command(pid_t pid, char *buf, size_t size);
+/* One-letter state from /proc/PID/stat ('R', 'S', 'Z', …), 0 if gone. */
+char proc_state(pid_t pid);
+/* Whether pid can be profiled; when not, a one-line reason in err. */
+bool proc_check_target(pid_t pid, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,39 @@
+/* The sampler thread: drains the perf rings, notices new threads and the
+ * target's exit, and hands every record to the sink.  It never draws and
+ * never aggregates. */
+#ifndef KPROF_SAMPLER_H
+#define KPROF_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+
+struct launch;
+
+struct sampler_config {
+	pid_t pid;
+	struct launch *launch;   /* launch mode: the child at its gate; else NULL */
+	const char *command;     /* for messages */
+	unsigned frequency;
+	bool dwarf;
+	uint32_t stack_bytes;
+};
+
+struct sampler;
+
+/* Open the events and start the thread.  NULL with a one-line reason in
+ * err; *usage set when the user can fix it (exit status 2). */
+struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *sink,
+			      void *ctx, char *err, size_t errlen, bool *usage);
+/* The target has exited and everything it left has been delivered. */
+bool sampler_finished(const struct sampler *s);
+/* Stop sampling: the thread drains what is left, closes every event and
+ * ring (the target runs on untouched), and is joined.  Frees s. */
+void sampler_stop(struct sampler *s);
+/* Whether kernel-mode samples are included. */
+bool sampler_kernel(const struct sampler *s);
+
+#endif

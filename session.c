@@ -1,0 +1,236 @@
+/* A profiling session (see session.h).  The sampler thread writes the model
+ * under model_lock; this thread only waits, and reads the model under the
+ * same lock to report. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "options.h"
+#include "analysis/export.h"
+#include "analysis/ingest.h"
+#include "analysis/model.h"
+#include "common/clock.h"
+#include "sampler/launch.h"
+#include "sampler/proc.h"
+#include "sampler/sampler.h"
+
+/* Per-second buckets kept for the live windows (the longest is 60 s). */
+#define SESSION_RETAIN_SECS 300
+/* The live text view shows the last few seconds, like top. */
+#define SESSION_LIVE_WINDOW 5
+
+struct session {
+	const struct options *opt;
+	struct model *model;
+	struct ingest *ingest;
+	pthread_mutex_t lock;
+	struct launch launch;
+	bool launched;
+	pid_t pid;
+};
+
+static void session_sink(void *ctx, const struct event *ev)
+{
+	struct session *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	ingest_event(s->ingest, ev);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The demo binary: beside us in a build tree, else where make install put it. */
+static void session_demo_path(char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		char *slash;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			snprintf(buf, size, "%.*s/kprof-demo", (int)(slash - self), self);
+			if (access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, size, "%s/kprof-demo", PKGLIBEXECDIR);
+}
+
+static void session_join_argv(char *const argv[], char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; argv[i] && used + 1 < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* Resolve the target; on failure print the reason and return the status. */
+static int session_target(struct session *s, char *err, size_t errlen)
+{
+	const struct options *o = s->opt;
+	struct model_target *t = &s->model->target;
+	static char demo[PATH_MAX];
+	static char *demo_argv[] = { demo, NULL };
+	char *const *argv = o->argv;
+
+	if (o->demo) {
+		session_demo_path(demo, sizeof demo);
+		argv = demo_argv;
+	}
+	if (argv) {
+		if (launch_start(&s->launch, argv, err, errlen) < 0)
+			return 1;
+		s->launched = true;
+		s->pid = s->launch.pid;
+		session_join_argv(argv, t->command, sizeof t->command);
+	} else {
+		if (!proc_check_target(o->pid, err, errlen))
+			return 2;
+		s->pid = o->pid;
+		proc_command(o->pid, t->command, sizeof t->command);
+	}
+	t->pid = (uint32_t)s->pid;
+	t->launched = s->launched;
+	t->wait_status = -1;
+	snprintf(t->backend, sizeof t->backend, "perf");
+	snprintf(t->call_graph, sizeof t->call_graph, "%s",
+		 o->call_graph == CALL_GRAPH_FP ? "fp" : "dwarf");
+	t->frequency = o->frequency;
+	return 0;
+}
+
+/* The live text view until the TUI lands: a refreshed report, like top -b. */
+static void session_live_draw(struct session *s)
+{
+	fputs("\033[H\033[2J", stdout);
+	pthread_mutex_lock(&s->lock);
+	export_report(stdout, s->model, SESSION_LIVE_WINDOW);
+	pthread_mutex_unlock(&s->lock);
+	fflush(stdout);
+}
+
+/* Wait for the end: duration, the target's exit, or a signal. */
+static void session_wait(struct session *s, struct sampler *smp, const sigset_t *sigs)
+{
+	const struct options *o = s->opt;
+	uint64_t start = clock_monotonic_ns(), next_draw = start;
+	uint64_t end = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
+
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		uint64_t now;
+
+		if (sigtimedwait(sigs, NULL, &ts) > 0)
+			return;
+		if (sampler_finished(smp))
+			return;
+		now = clock_monotonic_ns();
+		if (now >= end)
+			return;
+		if (!o->batch && now >= next_draw) {
+			session_live_draw(s);
+			next_draw = now + (uint64_t)(o->delay * 1e9);
+		}
+	}
+}
+
+/* A launched command we stop sampling early is ours to end. */
+static void session_end_child(struct session *s)
+{
+	int status;
+
+	if (!s->launched || s->model->target.exited)
+		return;
+	if (waitpid(s->pid, &status, WNOHANG) == 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, &status, 0);
+	}
+}
+
+static int session_outputs(struct session *s)
+{
+	const struct options *o = s->opt;
+	char err[512];
+	int rc = 0;
+
+	if (o->batch && export_report(stdout, s->model, 0) < 0)
+		rc = 1;
+	if (o->folded && export_to_file(o->folded, export_folded, s->model, 0, err, sizeof err) < 0) {
+		fprintf(stderr, "kprof-top: %s\n", err);
+		rc = 1;
+	}
+	if (o->snapshot && export_to_file(o->snapshot, export_json, s->model, 0, err, sizeof err) < 0) {
+		fprintf(stderr, "kprof-top: %s\n", err);
+		rc = 1;
+	}
+	return rc;
+}
+
+int session_run(const struct options *o)
+{
+	struct session s = { .opt = o };
+	struct sampler *smp;
+	char err[512], root[64];
+	uint64_t cpu0 = clock_process_cpu_ns();
+	sigset_t sigs, old;
+	bool usage = false;
+	int rc;
+
+	pthread_mutex_init(&s.lock, NULL);
+	s.model = model_new(SESSION_RETAIN_SECS);
+	rc = session_target(&s, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "kprof-top: %s\n", err);
+		model_free(s.model);
+		return rc;
+	}
+	snprintf(root, sizeof root, "/proc/%d/root", (int)s.pid);
+	s.ingest = ingest_new(s.model, &(struct ingest_config){
+		.pid = (uint32_t)s.pid, .root = root, .debug_root = "/usr/lib/debug",
+		.dwarf = o->call_graph == CALL_GRAPH_DWARF });
+
+	/* Signals are taken synchronously by this thread; the sampler thread
+	 * inherits the mask and never sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	signal(SIGPIPE, SIG_IGN);
+
+	smp = sampler_start(&(struct sampler_config){
+		.pid = s.pid, .launch = s.launched ? &s.launch : NULL,
+		.command = s.model->target.command, .frequency = o->frequency,
+		.dwarf = o->call_graph == CALL_GRAPH_DWARF, .stack_bytes = o->stack_bytes },
+		session_sink, &s, err, sizeof err, &usage);
+	if (!smp) {
+		fprintf(stderr, "kprof-top: %s\n", err);
+		if (s.launched)
+			launch_abort(&s.launch);
+		rc = usage ? 2 : 1;
+		goto out;
+	}
+	session_wait(&s, smp, &sigs);
+	sampler_stop(smp);
+	session_end_child(&s);
+	s.model->stats.profiler_cpu_ns = clock_process_cpu_ns() - cpu0;
+	rc = session_outputs(&s);
+out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ingest_free(s.ingest);
+	model_free(s.model);
+	pthread_mutex_destroy(&s.lock);
+	return rc;
+}
