@@ -12,7 +12,10 @@
 
 struct model;
 
-/* window_secs: 0 = everything sampled, else the last N seconds. */
+/* window_secs: 0 = everything sampled, else the last N seconds.  Each
+ * returns 0, or -1 when the stream failed (errno says why).  In folded
+ * output a stack with no frame is "[unknown]", ';' in a name becomes ':'
+ * and control characters '?'. */
 int export_folded(FILE *f, const struct model *m, uint32_t window_secs);
 int export_json(FILE *f, const struct model *m, uint32_t window_secs);
 int export_report(FILE *f, const struct model *m, uint32_t window_secs);

@@ -5,6 +5,7 @@
  * cache keeps repeated IPs from redoing the CFI work. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define UNW_REMOTE_ONLY
@@ -197,7 +198,7 @@ struct unwinder *unwinder_new(struct maps *maps)
 		xalloc_die();
 	/* Without the global cache every frame redoes the CFI lookup: 5-10x
 	 * slower (FIELD-NOTES: 31-53k vs 243-500k stacks/s). */
-	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+	unw_set_caching_policy(u->as, UNW_CACHE_PER_THREAD);
 	u->maps_gen = maps_generation(maps);
 	return u;
 }

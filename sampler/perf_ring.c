@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -46,43 +47,78 @@ void perf_ring_close(struct perf_ring *r)
 	r->fd = -1;
 }
 
-size_t perf_ring_read(struct perf_ring *r, perf_ring_fn *fn, void *ctx)
+void perf_ring_begin(struct perf_ring *r)
 {
 	struct perf_event_mmap_page *meta = r->base;
-	uint64_t head, tail, mask = r->data_size - 1;
+
+	r->cur = NULL;
+	if (!meta) {
+		r->head = r->tail = 0;
+		return;
+	}
+	r->head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	r->tail = meta->data_tail;
+}
+
+const struct perf_event_header *perf_ring_peek(struct perf_ring *r)
+{
+	uint64_t mask = r->data_size - 1;
+	size_t off = r->tail & mask;
+	struct perf_event_header h;
+
+	if (r->cur)
+		return r->cur;
+	if (r->tail >= r->head)
+		return NULL;
+	/* Even the header may straddle the end. */
+	if (off + sizeof h <= r->data_size) {
+		memcpy(&h, r->data + off, sizeof h);
+	} else {
+		size_t first = r->data_size - off;
+		memcpy(&h, r->data + off, first);
+		memcpy((uint8_t *)&h + first, r->data, sizeof h - first);
+	}
+	if (h.size < sizeof h || r->tail + h.size > r->head)
+		return NULL;   /* torn or bogus: wait for the kernel to finish */
+	if (off + h.size <= r->data_size) {
+		r->cur = (const void *)(r->data + off);
+	} else {
+		size_t first = r->data_size - off;
+		xgrow(&r->scratch, &r->scratch_size, h.size, 1);
+		memcpy(r->scratch, r->data + off, first);
+		memcpy(r->scratch + first, r->data, h.size - first);
+		r->cur = (const void *)r->scratch;
+	}
+	return r->cur;
+}
+
+void perf_ring_advance(struct perf_ring *r)
+{
+	if (r->cur)
+		r->tail += r->cur->size;
+	r->cur = NULL;
+}
+
+void perf_ring_end(struct perf_ring *r)
+{
+	struct perf_event_mmap_page *meta = r->base;
+
+	r->cur = NULL;
+	if (meta)
+		__atomic_store_n(&meta->data_tail, r->tail, __ATOMIC_RELEASE);
+}
+
+size_t perf_ring_read(struct perf_ring *r, perf_ring_fn *fn, void *ctx)
+{
+	const struct perf_event_header *h;
 	size_t count = 0;
 
-	if (!meta)
-		return 0;
-	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-	tail = meta->data_tail;
-	while (tail < head) {
-		const struct perf_event_header *hdr = (const void *)(r->data + (tail & mask));
-		size_t off = tail & mask, size;
-		struct perf_event_header h;
-
-		/* Even the header may straddle the end. */
-		if (off + sizeof h <= r->data_size) {
-			h = *hdr;
-		} else {
-			size_t first = r->data_size - off;
-			memcpy(&h, r->data + off, first);
-			memcpy((uint8_t *)&h + first, r->data, sizeof h - first);
-		}
-		size = h.size;
-		if (size < sizeof h || tail + size > head)
-			break;   /* torn or bogus: wait for the kernel to finish */
-		if (off + size > r->data_size) {
-			size_t first = r->data_size - off;
-			xgrow(&r->scratch, &r->scratch_size, size, 1);
-			memcpy(r->scratch, r->data + off, first);
-			memcpy(r->scratch + first, r->data, size - first);
-			hdr = (const void *)r->scratch;
-		}
-		fn(ctx, hdr);
-		tail += size;
+	perf_ring_begin(r);
+	while ((h = perf_ring_peek(r))) {
+		fn(ctx, h);
+		perf_ring_advance(r);
 		count++;
 	}
-	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+	perf_ring_end(r);
 	return count;
 }

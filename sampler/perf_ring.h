@@ -17,6 +17,8 @@ struct perf_ring {
 	uint64_t data_size;         /* power of two */
 	uint8_t *scratch;           /* for records that wrap */
 	size_t scratch_size;
+	uint64_t head, tail;        /* the batch being read */
+	const struct perf_event_header *cur;   /* peeked, not yet consumed */
 };
 
 /* Called for each record; the record is valid during the call only. */
@@ -25,6 +27,14 @@ typedef void perf_ring_fn(void *ctx, const struct perf_event_header *hdr);
 /* Map data_pages (a power of two) of ring for fd.  0 or -errno. */
 int perf_ring_open(struct perf_ring *r, int fd, size_t data_pages);
 void perf_ring_close(struct perf_ring *r);
+/* Reading in steps, to merge several rings in time order: begin takes the
+ * records the kernel has published so far; peek returns the next one (NULL
+ * at the end) without consuming it; advance consumes it; end gives the
+ * space back to the kernel. */
+void perf_ring_begin(struct perf_ring *r);
+const struct perf_event_header *perf_ring_peek(struct perf_ring *r);
+void perf_ring_advance(struct perf_ring *r);
+void perf_ring_end(struct perf_ring *r);
 /* Hand every complete record to fn, then release the space to the kernel.
  * Returns the number of records. */
 size_t perf_ring_read(struct perf_ring *r, perf_ring_fn *fn, void *ctx);

@@ -182,6 +182,19 @@ static uint64_t session_record_time(const struct perf_event_header *h)
 	return t;
 }
 
+/* A record's time: in a sample after ip and pid/tid, else in the trailer. */
+static uint64_t session_header_time(const struct perf_event_header *h)
+{
+	uint64_t t = 0;
+
+	if (h->type == PERF_RECORD_SAMPLE) {
+		if (h->size >= sizeof *h + 24)
+			memcpy(&t, (const uint8_t *)(h + 1) + 16, 8);
+		return t;
+	}
+	return h->size >= sizeof *h + 16 ? session_record_time(h) : 0;
+}
+
 static void session_record(void *ctx, const struct perf_event_header *h)
 {
 	struct perf_session *s = ctx;
@@ -449,10 +462,44 @@ fail:
 	return NULL;
 }
 
-size_t perf_session_poll(struct perf_session *s, int timeout_ms)
+/* Each CPU's ring is in time order, but a thread may mmap a library on one
+ * CPU and run it on another: merge the rings by timestamp so a sample never
+ * arrives before the mapping it needs. */
+static size_t session_drain_ordered(struct perf_session *s)
 {
 	size_t n = 0;
 
+	for (int i = 0; i < s->ncpus; i++)
+		perf_ring_begin(&s->rings[i]);
+	for (;;) {
+		const struct perf_event_header *h, *best = NULL;
+		uint64_t best_t = UINT64_MAX;
+		int best_i = -1;
+
+		for (int i = 0; i < s->ncpus; i++) {
+			uint64_t t;
+			if (!(h = perf_ring_peek(&s->rings[i])))
+				continue;
+			t = session_header_time(h);
+			if (!best || t < best_t) {
+				best = h;
+				best_t = t;
+				best_i = i;
+			}
+		}
+		if (!best)
+			break;
+		session_record(s, best);
+		perf_ring_advance(&s->rings[best_i]);
+		n++;
+	}
+	for (int i = 0; i < s->ncpus; i++)
+		perf_ring_end(&s->rings[i]);
+	return n;
+}
+
+size_t perf_session_poll(struct perf_session *s, int timeout_ms)
+{
 	if (timeout_ms > 0 && poll(s->pfds, (nfds_t)s->ncpus, timeout_ms) > 0) {
 		/* A ring whose owning thread exited reports POLLHUP forever; it
 		 * still receives other threads' records, so keep draining it on
@@ -461,9 +508,7 @@ size_t perf_session_poll(struct perf_session *s, int timeout_ms)
 			if (s->pfds[i].revents & (POLLHUP | POLLERR))
 				s->pfds[i].fd = -1;
 	}
-	for (int i = 0; i < s->ncpus; i++)
-		n += perf_ring_read(&s->rings[i], session_record, s);
-	return n;
+	return session_drain_ordered(s);
 }
 
 void perf_session_close(struct perf_session *s)
@@ -472,8 +517,7 @@ void perf_session_close(struct perf_session *s)
 		return;
 	for (size_t i = 0; i < s->nev; i++)
 		ioctl(s->ev[i].fd, PERF_EVENT_IOC_DISABLE, 0);
-	for (int i = 0; i < s->ncpus; i++)
-		perf_ring_read(&s->rings[i], session_record, s);
+	session_drain_ordered(s);
 	for (int i = 0; i < s->ncpus; i++)
 		perf_ring_close(&s->rings[i]);
 	for (size_t i = 0; i < s->nev; i++)
