@@ -1,0 +1,30 @@
+#!/bin/sh
+# Set up kprof-top on Debian 12: install the build dependencies, build, and
+# show it working on the bundled demo.  Extra arguments go to ./configure.
+#   sudo ./setup.sh                       (then: sudo make check)
+set -eu
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup.sh: run it as root (sudo ./setup.sh): it installs packages with apt-get" >&2
+	exit 2
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake pkg-config \
+	libncurses-dev libunwind-dev libpcre2-dev libelf-dev libdw-dev \
+	libjansson-dev libiberty-dev libcmocka-dev \
+	binutils python3 tmux procps >/dev/null
+
+./autogen.sh >/dev/null 2>&1
+./configure -q "$@"
+make -s -j"$(nproc)"
+
+echo "setup.sh: built ./kprof-top; profiling the bundled demo for 8 seconds"
+if [ -t 1 ]; then
+	./kprof-top --demo --duration 8
+else
+	./kprof-top --demo -b --duration 8
+fi
