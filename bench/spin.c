@@ -1,0 +1,125 @@
+/* spin: a one-thread CPU-bound target that measures its own work rate, for
+ * bench/overhead.sh.
+ *
+ * It spins doing fixed units of pure computation.  The measurement window
+ * starts on SIGUSR1 (sent by the bench once the profiler has attached, so
+ * attach cost is not counted) and lasts --window seconds of wall time; then
+ * it writes {"units": N, "wall_s": W, "units_per_s": R, "cpu_s": C} to --out
+ * and exits.  A profiler's slowdown of the target is 1 − R / R_baseline.
+ *
+ * Build: gcc -O2 -o spin bench/spin.c (the bench script does it).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t go;
+static volatile uint64_t sink;
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One unit of work, ~1 µs: short enough that reading the (vDSO) clock after
+ * each unit ends the window precisely, long enough that the clock read is
+ * a small, constant part of the unit. */
+static __attribute__((noinline)) uint64_t work_unit(uint64_t x)
+{
+	for (int i = 0; i < 256; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		__asm__ volatile("" : "+r"(x));
+	}
+	return x;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+static int write_atomically(const char *path, const char *text)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "spin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *ready = NULL, *out = NULL;
+	double window = 4.0, max_wait = 60.0;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--ready"))
+			ready = argv[i + 1];
+		else if (!strcmp(argv[i], "--out"))
+			out = argv[i + 1];
+		else if (!strcmp(argv[i], "--window"))
+			window = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--max-wait"))
+			max_wait = atof(argv[i + 1]);
+		else {
+			fprintf(stderr, "usage: spin --ready FILE --out FILE [--window SECS] [--max-wait SECS]\n");
+			return 2;
+		}
+	}
+	if (!ready || !out || window <= 0) {
+		fprintf(stderr, "usage: spin --ready FILE --out FILE [--window SECS] [--max-wait SECS]\n");
+		return 2;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+
+	char text[256];
+	snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	if (write_atomically(ready, text) != 0)
+		return 1;
+
+	/* Spin (not sleep) while waiting: the profiler attaches to a thread that
+	 * is already running flat out, as it would in real use. */
+	uint64_t x = 88172645463325252u;
+	double deadline = clock_s(CLOCK_MONOTONIC) + max_wait;
+	while (!go) {
+		x = work_unit(x);
+		if (clock_s(CLOCK_MONOTONIC) > deadline) {
+			fprintf(stderr, "spin: no SIGUSR1 within %.0f s\n", max_wait);
+			return 1;
+		}
+	}
+
+	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	double t1 = t0, end = t0 + window;
+	uint64_t units = 0;
+	while (t1 < end) {
+		x = work_unit(x);
+		units++;
+		t1 = clock_s(CLOCK_MONOTONIC);
+	}
+	double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	sink = x;
+
+	snprintf(text, sizeof(text),
+		 "{\"units\": %llu, \"wall_s\": %.6f, \"units_per_s\": %.3f, \"cpu_s\": %.6f}\n",
+		 (unsigned long long)units, t1 - t0, (double)units / (t1 - t0), c1 - c0);
+	return write_atomically(out, text) == 0 ? 0 : 1;
+}

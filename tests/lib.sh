@@ -1,0 +1,329 @@
+#!/bin/sh
+# Shared helpers for the integration tests (POSIX sh; sourced, not run).
+#
+# Conventions (automake's test driver): exit 0 pass, 77 skip, anything else
+# fail.  A skip for lack of perf events becomes a failure when
+# KPROF_REQUIRE_PERF=1 (CI sets it), so a misconfigured CI machine cannot
+# pass by skipping everything.  Every wait is a bounded loop on a condition,
+# never a blind sleep; every process a test starts is killed on exit.
+#
+# Environment from `make check`: KPROF_TOP (the binary), FIXTURES (fixture
+# binaries).  Tests also run by hand:
+#   KPROF_TOP=./kprof-top FIXTURES=tests/fixtures sh tests/integration/X.sh
+
+TEST_NAME=$(basename "$0" .sh)
+
+# Sampling rate for the tests that compare shares with a fixture's truth.
+# At 499 Hz a 4 s run of the 2–3 thread fixture gives ~3000 leaf samples:
+# binomial noise on a 70 % share is then under 1 point, so the ±5 point
+# tolerance is > 5 sigma and a failure means a bug, not bad luck (at the
+# default 99 Hz, ~600 samples, it would be ~2.7 sigma: flaky).
+HZ=${KPROF_TEST_HZ:-499}
+KPROF_TMP=
+KPROF_PIDS=
+KPROF_MOUNTS=
+
+log() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
+fail() { printf '%s: FAIL: %s\n' "$TEST_NAME" "$*" >&2; exit 1; }
+skip() { printf '%s: SKIP: %s\n' "$TEST_NAME" "$*" >&2; exit 77; }
+
+# A skip that is only acceptable where perf events are really unavailable.
+skip_no_perf() {
+	if [ "${KPROF_REQUIRE_PERF:-0}" = 1 ]; then
+		fail "perf events unusable, and KPROF_REQUIRE_PERF=1 forbids skipping: $*"
+	fi
+	skip "$*"
+}
+
+# ---- processes and cleanup --------------------------------------------------
+
+# Remember a pid to kill at exit (by pid only, never by name).
+track_pid() { KPROF_PIDS="$KPROF_PIDS $1"; }
+
+# Process state letter from /proc/PID/stat (R, S, D, T, t, Z, …), or "gone".
+# The comm field may hold spaces and parentheses: cut after the last ')'.
+proc_state() {
+	_st=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return 0; }
+	_st=${_st##*) }
+	echo "${_st%% *}"
+}
+
+# True while PID exists and is not a zombie.
+alive() {
+	case $(proc_state "$1") in
+	gone | Z | X) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+cleanup() {
+	_rc=$?
+	trap - EXIT INT TERM
+	for _p in $KPROF_PIDS; do
+		if alive "$_p"; then
+			kill -TERM "$_p" 2>/dev/null || true
+		fi
+	done
+	for _p in $KPROF_PIDS; do
+		_n=0
+		while alive "$_p" && [ "$_n" -lt 40 ]; do
+			sleep 0.05
+			_n=$((_n + 1))
+		done
+		if alive "$_p"; then
+			kill -KILL "$_p" 2>/dev/null || true
+		fi
+	done
+	for _m in $KPROF_MOUNTS; do
+		umount "$_m" 2>/dev/null || true
+	done
+	if [ -n "$KPROF_TMP" ] && [ -d "$KPROF_TMP" ]; then
+		chmod -R u+w "$KPROF_TMP" 2>/dev/null || true
+		rm -rf "$KPROF_TMP"
+	fi
+	exit "$_rc"
+}
+
+# Make the per-test temporary directory ($T) and install the cleanup trap.
+setup_test() {
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	KPROF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kprof-$TEST_NAME.XXXXXX") ||
+		fail "cannot create a temporary directory"
+	T=$KPROF_TMP
+	[ -n "${KPROF_TOP:-}" ] || fail "KPROF_TOP is not set (run through make check)"
+	[ -x "$KPROF_TOP" ] || fail "kprof-top binary not found or not executable: $KPROF_TOP"
+	[ -n "${FIXTURES:-}" ] || fail "FIXTURES is not set (run through make check)"
+	command -v python3 >/dev/null 2>&1 || fail "python3 is needed by the integration tests"
+}
+
+# Poll a condition (a shell command) every 50 ms for at most SECS seconds.
+# wait_until SECS COMMAND [ARGS...]; returns 1 on timeout.
+wait_until() {
+	_limit=$(($1 * 20))
+	shift
+	_n=0
+	while ! "$@"; do
+		_n=$((_n + 1))
+		[ "$_n" -le "$_limit" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+_file_exists() { [ -s "$1" ]; }
+_not_alive() { ! alive "$1"; }
+
+# wait_for_file FILE SECS WHAT [PID]: bounded wait for FILE to exist and be
+# non-empty; fails fast with a clear message if PID (the writer) dies first.
+wait_for_file() {
+	_f=$1 _secs=$2 _what=$3 _pid=${4:-}
+	_n=0
+	while [ ! -s "$_f" ]; do
+		if [ -n "$_pid" ] && ! alive "$_pid"; then
+			fail "$_what: process $_pid ended before writing $_f"
+		fi
+		_n=$((_n + 1))
+		[ "$_n" -le $((_secs * 20)) ] || fail "$_what: $_f not written within ${_secs}s"
+		sleep 0.05
+	done
+}
+
+# wait_exit PID SECS: wait (bounded) for a background child to end and set
+# RC to its exit status.  On timeout: kill it and fail.
+wait_exit() {
+	if ! wait_until "$2" _not_alive "$1"; then
+		kill -KILL "$1" 2>/dev/null || true
+		fail "process $1 did not end within $2 s"
+	fi
+	RC=0
+	wait "$1" || RC=$?
+}
+
+# Run a command in the background with SIGINT and SIGQUIT at their defaults:
+# a non-interactive shell starts background jobs with them ignored, which is
+# not how a user's Ctrl-C finds a program.  Sets BG_PID.
+spawn() {
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" &
+	BG_PID=$!
+	track_pid "$BG_PID"
+}
+
+# start_fixture NAME READY_FILE [ARGS...]: start a fixture, wait for its
+# ready file (bounded), set FIXTURE_PID.
+start_fixture() {
+	_name=$1 _ready=$2
+	shift 2
+	[ -x "$FIXTURES/$_name" ] || fail "fixture not built: $FIXTURES/$_name"
+	spawn "$FIXTURES/$_name" --ready "$_ready" "$@"
+	FIXTURE_PID=$BG_PID
+	wait_for_file "$_ready" 10 "fixture $_name" "$FIXTURE_PID"
+	[ "$(cat "$_ready")" = "$FIXTURE_PID" ] ||
+		fail "fixture $_name: ready file says pid $(cat "$_ready"), expected $FIXTURE_PID"
+}
+
+# stop_fixture PID TRUTH_FILE: SIGTERM makes the fixture write its truth.
+stop_fixture() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait_exit "$1" 10
+	[ "$RC" -eq 0 ] || fail "fixture $1 exited with status $RC"
+	[ -s "$2" ] || fail "fixture $1 wrote no truth file $2"
+}
+
+# True once PID holds at least one perf_event fd: kprof-top has attached.
+has_perf_fd() {
+	for _fd in /proc/"$1"/fd/*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		*perf_event*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# wait_attached PID: bounded wait until kprof-top (PID) opened perf events.
+wait_attached() {
+	_n=0
+	until has_perf_fd "$1"; do
+		alive "$1" || fail "kprof-top (pid $1) ended before attaching; stderr: $(head -c 400 "$T/err" 2>/dev/null)"
+		_n=$((_n + 1))
+		[ "$_n" -le 200 ] || fail "kprof-top (pid $1) opened no perf event within 10 s"
+		sleep 0.05
+	done
+}
+
+now_epoch() { python3 -c 'import time; print("%.6f" % time.time())'; }
+
+# ---- perf events ------------------------------------------------------------
+
+# Probe: can this user open a cpu-clock sampling event on its own process?
+# Done with the raw syscall (python ctypes), so it needs neither perf nor
+# kprof-top.  Prints the reason on failure.
+perf_events_probe() {
+	python3 - <<'EOF'
+import ctypes, ctypes.util, os, struct, sys
+libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+NR_perf_event_open = {"x86_64": 298, "aarch64": 241}.get(os.uname().machine)
+if NR_perf_event_open is None:
+    print("unknown architecture %s" % os.uname().machine); sys.exit(1)
+# struct perf_event_attr, PERF_ATTR_SIZE_VER5 = 112 bytes: type=SOFTWARE(1),
+# config=CPU_CLOCK(0), sample_period=10 ms, flags: disabled | exclude_kernel
+# | exclude_hv (bits 0, 5, 6).
+attr = bytearray(112)
+struct.pack_into("=IIQQQQ", attr, 0, 1, 112, 0, 10_000_000, 0, 0)
+struct.pack_into("=Q", attr, 40, (1 << 0) | (1 << 5) | (1 << 6))
+buf = ctypes.create_string_buffer(bytes(attr), len(attr))
+fd = libc.syscall(NR_perf_event_open, buf, 0, -1, -1, 0)
+if fd < 0:
+    e = ctypes.get_errno()
+    try:
+        paranoid = open("/proc/sys/kernel/perf_event_paranoid").read().strip()
+    except OSError:
+        paranoid = "absent"
+    print("perf_event_open(cpu-clock) failed: %s (kernel.perf_event_paranoid=%s)"
+          % (os.strerror(e), paranoid))
+    sys.exit(1)
+os.close(fd)
+EOF
+}
+
+require_perf_events() {
+	[ -e /proc/sys/kernel/perf_event_paranoid ] ||
+		skip_no_perf "this kernel has no perf events (/proc/sys/kernel/perf_event_paranoid missing)"
+	_why=$(perf_events_probe 2>&1) || skip_no_perf "$_why"
+}
+
+# ---- checks -----------------------------------------------------------------
+
+# run_kprof SECS ARGS...: run kprof-top in the foreground, bounded by
+# timeout; stdout in $T/out, stderr in $T/err, status in RC.
+run_kprof() {
+	_secs=$1
+	shift
+	RC=0
+	timeout -k 5 "$_secs" "$KPROF_TOP" "$@" >"$T/out" 2>"$T/err" || RC=$?
+	[ "$RC" -ne 124 ] || fail "kprof-top $* did not end within $_secs s"
+}
+
+# expect_status GOT WANT WHAT
+expect_status() {
+	[ "$1" -eq "$2" ] || fail "$3: exit status $1, expected $2; stderr: $(head -c 600 "$T/err" 2>/dev/null)"
+}
+
+# expect_one_line FILE WHAT: FILE (stderr of a run) holds exactly one line.
+expect_one_line() {
+	_lines=$(wc -l <"$1")
+	[ "$_lines" -eq 1 ] || fail "$2: expected exactly one line on stderr, got $_lines: $(head -c 600 "$1")"
+}
+
+# Python helpers prepended to every json_check script.
+KPROF_PY_PRELUDE='
+import json, sys
+def fail(msg):
+    sys.stderr.write("%s: FAIL: %s\n" % (TEST_NAME, msg)); sys.exit(1)
+def note(msg):
+    sys.stderr.write("%s: %s\n" % (TEST_NAME, msg))
+def load(path):
+    try:
+        with open(path) as f: return json.load(f)
+    except (OSError, ValueError) as e: fail("%s: not valid JSON: %s" % (path, e))
+def frame_name(f):
+    # Frames are function names; tolerate "function (module)" decorations.
+    return f.split(" (")[0].strip()
+def leaf_samples(snap, names):
+    """self_samples per function name, from cpu.hotspots[] (summed over modules)."""
+    out = dict((n, 0) for n in names)
+    for h in snap.get("cpu", {}).get("hotspots", []):
+        n = frame_name(str(h.get("function", "")))
+        if n in out: out[n] += int(h.get("self_samples", 0))
+    return out
+def read_folded(path):
+    """[(frames root-first, count)] from a folded-stacks file; checks the syntax."""
+    stacks = []
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line: continue
+            stack, sep, count = line.rpartition(" ")
+            if not sep or not count.isdigit() or not stack:
+                fail("%s:%d: not a folded line: %r" % (path, i, line[:200]))
+            stacks.append(([frame_name(x) for x in stack.split(";")], int(count)))
+    return stacks
+def path_share(stacks, leaf, caller):
+    """(share of leaf samples whose last two frames are caller;leaf, leaf samples)."""
+    total = good = 0
+    for frames, n in stacks:
+        if frames[-1] != leaf: continue
+        total += n
+        if len(frames) >= 2 and frames[-2] == caller: good += n
+    return (good / total if total else 0.0), total
+def check_split(snap, truth, tolerance=5.0, min_samples=100):
+    s = leaf_samples(snap, ["leaf_hot", "leaf_cold"])
+    n = s["leaf_hot"] + s["leaf_cold"]
+    if n < min_samples:
+        fail("only %d samples in leaf_hot+leaf_cold (need >= %d); hotspots: %s"
+             % (n, min_samples, json.dumps(snap.get("cpu", {}).get("hotspots", [])[:8])))
+    got = 100.0 * s["leaf_hot"] / n
+    want = truth["leaves"]["leaf_hot"]["pct"]
+    note("leaf_hot share: kprof-top %.1f %% (%d of %d samples), fixture truth %.1f %%"
+         % (got, s["leaf_hot"], n, want))
+    if abs(got - want) > tolerance:
+        fail("leaf_hot share %.1f %% is off the truth %.1f %% by more than %.0f points"
+             % (got, want, tolerance))
+def thread_samples(snap, tid):
+    for t in snap.get("threads", []):
+        if int(t.get("tid", -1)) == int(tid): return int(t.get("samples", 0))
+    return None
+'
+
+# json_check ARGS... <<'EOF' python EOF: run a python check with the prelude;
+# the script sees its arguments in sys.argv[1:].
+json_check() {
+	_script=$(cat)
+	python3 -c "TEST_NAME = '$TEST_NAME'
+$KPROF_PY_PRELUDE
+$_script" "$@" || fail "check failed (see above)"
+}
