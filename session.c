@@ -23,11 +23,10 @@
 #include "sampler/launch.h"
 #include "sampler/proc.h"
 #include "sampler/sampler.h"
+#include "tui/app.h"
 
 /* Per-second buckets kept for the live windows (the longest is 60 s). */
 #define SESSION_RETAIN_SECS 300
-/* The live text view shows the last few seconds, like top. */
-#define SESSION_LIVE_WINDOW 5
 
 struct session {
 	const struct options *opt;
@@ -111,38 +110,67 @@ static int session_target(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* The live text view until the TUI lands: a refreshed report, like top -b. */
-static void session_live_draw(struct session *s)
+/* The TUI's view of the session: it asks whether the sampler is done and,
+ * when --duration runs out, stops it (the data stays to browse). */
+struct session_live {
+	struct session *s;
+	struct sampler **smp;
+};
+
+static bool session_live_finished(void *ctx)
 {
-	fputs("\033[H\033[2J", stdout);
-	pthread_mutex_lock(&s->lock);
-	export_report(stdout, s->model, SESSION_LIVE_WINDOW);
-	pthread_mutex_unlock(&s->lock);
-	fflush(stdout);
+	struct session_live *l = ctx;
+
+	return !*l->smp || sampler_finished(*l->smp);
 }
 
-/* Wait for the end: duration, the target's exit, or a signal. */
-static void session_wait(struct session *s, struct sampler *smp, const sigset_t *sigs)
+static void session_live_stop(void *ctx)
+{
+	struct session_live *l = ctx;
+
+	if (*l->smp) {
+		sampler_stop(*l->smp);
+		*l->smp = NULL;
+	}
+}
+
+/* The live view until the user quits or a signal; 1 when it can't start. */
+static int session_live(struct session *s, struct sampler **smp)
 {
 	const struct options *o = s->opt;
-	uint64_t start = clock_monotonic_ns(), next_draw = start;
+	struct session_live l = { s, smp };
+	char err[512];
+
+	if (tui_run(&(struct tui_source){
+		    .model = s->model, .lock = &s->lock, .ctx = &l,
+		    .finished = session_live_finished, .stop = session_live_stop,
+		    .pid = s->pid, .frequency = o->frequency, .delay = o->delay,
+		    .duration = o->duration, .theme = NULL }, err, sizeof err) < 0) {
+		fprintf(stderr, "kprof-top: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Wait for the end: duration, the target's exit, or a signal (batch); the
+ * user quitting the live view.  *smp is NULL when the TUI stopped it. */
+static int session_wait(struct session *s, struct sampler **smp, const sigset_t *sigs)
+{
+	const struct options *o = s->opt;
+	uint64_t start = clock_monotonic_ns();
 	uint64_t end = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
 
+	if (!o->batch)
+		return session_live(s, smp);
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000L };
-		uint64_t now;
 
 		if (sigtimedwait(sigs, NULL, &ts) > 0)
-			return;
-		if (sampler_finished(smp))
-			return;
-		now = clock_monotonic_ns();
-		if (now >= end)
-			return;
-		if (!o->batch && now >= next_draw) {
-			session_live_draw(s);
-			next_draw = now + (uint64_t)(o->delay * 1e9);
-		}
+			return 0;
+		if (sampler_finished(*smp))
+			return 0;
+		if (clock_monotonic_ns() >= end)
+			return 0;
 	}
 }
 
@@ -186,7 +214,7 @@ int session_run(const struct options *o)
 	uint64_t cpu0 = clock_process_cpu_ns();
 	sigset_t sigs, old;
 	bool usage = false;
-	int rc;
+	int rc, live_rc;
 
 	pthread_mutex_init(&s.lock, NULL);
 	s.model = model_new(SESSION_RETAIN_SECS);
@@ -208,6 +236,8 @@ int session_run(const struct options *o)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	if (!o->batch)
+		tui_block_signals();
 	signal(SIGPIPE, SIG_IGN);
 
 	smp = sampler_start(&(struct sampler_config){
@@ -222,11 +252,14 @@ int session_run(const struct options *o)
 		rc = usage ? 2 : 1;
 		goto out;
 	}
-	session_wait(&s, smp, &sigs);
-	sampler_stop(smp);
+	live_rc = session_wait(&s, &smp, &sigs);
+	if (smp)
+		sampler_stop(smp);
 	session_end_child(&s);
 	s.model->stats.profiler_cpu_ns = clock_process_cpu_ns() - cpu0;
 	rc = session_outputs(&s);
+	if (live_rc)
+		rc = live_rc;
 out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	ingest_free(s.ingest);

@@ -4,8 +4,12 @@
  * It spins doing fixed units of pure computation.  The measurement window
  * starts on SIGUSR1 (sent by the bench once the profiler has attached, so
  * attach cost is not counted) and lasts --window seconds of wall time; then
- * it writes {"units": N, "wall_s": W, "units_per_s": R, "cpu_s": C} to --out
- * and exits.  A profiler's slowdown of the target is 1 − R / R_baseline.
+ * it writes {"units": N, "wall_s": W, "units_per_s": R, "cpu_s": C,
+ * "slice_units_per_s": [...]} to --out and exits.  A profiler's slowdown of
+ * the target is 1 − R / R_baseline.  The window is also cut into 100 ms
+ * slices with a rate each: sampling costs the same in every slice, while a
+ * burst of unrelated load on a shared machine hits only a few, so the
+ * median slice rate is a measure that such bursts do not move.
  *
  * Build: gcc -O2 -o spin bench/spin.c (the bench script does it).
  */
@@ -19,7 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SLICE_S 0.1
+#define MAX_SLICES 100000
+
 static volatile sig_atomic_t go;
+static double slice_rate[MAX_SLICES];
 static volatile uint64_t sink;
 
 static double clock_s(clockid_t id)
@@ -80,7 +88,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!ready || !out || window <= 0) {
+	if (!ready || !out || window <= 0 || window / SLICE_S >= MAX_SLICES) {
 		fprintf(stderr, "usage: spin --ready FILE --out FILE [--window SECS] [--max-wait SECS]\n");
 		return 2;
 	}
@@ -108,18 +116,37 @@ int main(int argc, char **argv)
 	}
 
 	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-	double t1 = t0, end = t0 + window;
-	uint64_t units = 0;
+	double t1 = t0, end = t0 + window, slice_start = t0;
+	uint64_t units = 0, slice_units = 0;
+	int nslices = 0;
 	while (t1 < end) {
 		x = work_unit(x);
 		units++;
+		slice_units++;
 		t1 = clock_s(CLOCK_MONOTONIC);
+		if (t1 - slice_start >= SLICE_S && nslices < MAX_SLICES) {
+			slice_rate[nslices++] = (double)slice_units / (t1 - slice_start);
+			slice_units = 0;
+			slice_start = t1;
+		}
 	}
 	double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	sink = x;
 
-	snprintf(text, sizeof(text),
-		 "{\"units\": %llu, \"wall_s\": %.6f, \"units_per_s\": %.3f, \"cpu_s\": %.6f}\n",
-		 (unsigned long long)units, t1 - t0, (double)units / (t1 - t0), c1 - c0);
-	return write_atomically(out, text) == 0 ? 0 : 1;
+	size_t cap = 256 + (size_t)nslices * 24, len = 0;
+	char *json = malloc(cap);
+	if (!json) {
+		fprintf(stderr, "spin: out of memory\n");
+		return 1;
+	}
+	len += (size_t)snprintf(json + len, cap - len,
+				"{\"units\": %llu, \"wall_s\": %.6f, \"units_per_s\": %.3f, "
+				"\"cpu_s\": %.6f, \"slice_units_per_s\": [",
+				(unsigned long long)units, t1 - t0, (double)units / (t1 - t0), c1 - c0);
+	for (int i = 0; i < nslices; i++)
+		len += (size_t)snprintf(json + len, cap - len, "%s%.1f", i ? ", " : "", slice_rate[i]);
+	snprintf(json + len, cap - len, "]}\n");
+	int rc = write_atomically(out, json) == 0 ? 0 : 1;
+	free(json);
+	return rc;
 }

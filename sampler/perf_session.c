@@ -22,21 +22,10 @@
 #include <linux/perf_event.h>
 
 #include "perf_session.h"
+#include "perf_record.h"
 #include "perf_ring.h"
 #include "proc.h"
 #include "../common/xalloc.h"
-
-/* perf's x86 register numbers (arch/x86/include/uapi/asm/perf_regs.h). */
-enum { PERF_X86_BX = 1, PERF_X86_BP = 6, PERF_X86_SP = 7, PERF_X86_IP = 8,
-       PERF_X86_R12 = 20, PERF_X86_R13 = 21, PERF_X86_R14 = 22, PERF_X86_R15 = 23 };
-
-/* In ascending bit order, which is the order the kernel writes them. */
-static const struct { int perf; enum event_reg ev; } session_regs[] = {
-	{ PERF_X86_BX, EVENT_REG_BX }, { PERF_X86_BP, EVENT_REG_BP },
-	{ PERF_X86_SP, EVENT_REG_SP }, { PERF_X86_IP, EVENT_REG_IP },
-	{ PERF_X86_R12, EVENT_REG_R12 }, { PERF_X86_R13, EVENT_REG_R13 },
-	{ PERF_X86_R14, EVENT_REG_R14 }, { PERF_X86_R15, EVENT_REG_R15 },
-};
 
 /* Ring sizes that lost nothing at ~1 kHz per busy thread (FIELD-NOTES). */
 #define RING_PAGES_DWARF 1024
@@ -96,173 +85,17 @@ static void session_add_known(struct perf_session *s, pid_t tid)
 	s->known[s->nknown++] = tid;
 }
 
-/* ---- decoding ------------------------------------------------------------ */
+/* ---- reading ------------------------------------------------------------ */
 
-/* Fields are read by memcpy: wrapped records sit in scratch space and the
- * kernel aligns only to 8 bytes. */
-struct cursor {
-	const uint8_t *p, *end;
-};
-
-static bool cur_u64(struct cursor *c, uint64_t *v)
+static void session_record(struct perf_session *s, const struct perf_event_header *h)
 {
-	if (c->p + 8 > c->end)
-		return false;
-	memcpy(v, c->p, 8);
-	c->p += 8;
-	return true;
-}
+	struct event ev;
 
-static bool cur_u32(struct cursor *c, uint32_t *v)
-{
-	if (c->p + 4 > c->end)
-		return false;
-	memcpy(v, c->p, 4);
-	c->p += 4;
-	return true;
-}
-
-static void session_emit_sample(struct perf_session *s, const struct perf_event_header *h)
-{
-	struct cursor c = { (const uint8_t *)(h + 1), (const uint8_t *)h + h->size };
-	struct event ev = { .kind = EVENT_SAMPLE };
-	struct event_sample *smp = &ev.sample;
-	uint64_t nr = 0, abi = 0, size = 0, dyn = 0;
-	uint16_t mode = h->misc & PERF_RECORD_MISC_CPUMODE_MASK;
-
-	if (!cur_u64(&c, &smp->ip) || !cur_u32(&c, &smp->pid) || !cur_u32(&c, &smp->tid) ||
-	    !cur_u64(&c, &ev.time_ns) || !cur_u64(&c, &smp->period))
+	if (!perf_record_decode(h, s->attr.sample_type, &ev, s->ips))
 		return;
-	smp->kernel = mode == PERF_RECORD_MISC_KERNEL || mode == PERF_RECORD_MISC_GUEST_KERNEL;
-	if (s->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
-		if (!cur_u64(&c, &nr))
-			return;
-		for (uint64_t i = 0; i < nr; i++) {
-			uint64_t ip;
-			if (!cur_u64(&c, &ip))
-				return;
-			/* Context markers (PERF_CONTEXT_USER, …) are not addresses. */
-			if (ip >= (uint64_t)PERF_CONTEXT_MAX || smp->nr_ips >= PERF_MAX_STACK_DEPTH)
-				continue;
-			s->ips[smp->nr_ips++] = ip;
-		}
-		smp->ips = s->ips;
-	}
-	if (s->attr.sample_type & PERF_SAMPLE_REGS_USER) {
-		if (!cur_u64(&c, &abi))
-			return;
-		if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
-			for (size_t i = 0; i < sizeof session_regs / sizeof session_regs[0]; i++)
-				if (!cur_u64(&c, &smp->regs[session_regs[i].ev]))
-					return;
-			smp->has_regs = true;
-		}
-	}
-	if (s->attr.sample_type & PERF_SAMPLE_STACK_USER) {
-		if (!cur_u64(&c, &size))
-			return;
-		if (size) {
-			smp->stack = c.p;
-			if (c.p + size + 8 > c.end)
-				return;
-			c.p += size;
-			cur_u64(&c, &dyn);
-			smp->stack_size = (uint32_t)MIN(dyn, size);
-		}
-	}
-	s->sink(s->ctx, &ev);
-}
-
-/* The sample_id trailer of a non-sample record: pid, tid, time. */
-static uint64_t session_record_time(const struct perf_event_header *h)
-{
-	uint64_t t;
-
-	memcpy(&t, (const uint8_t *)h + h->size - 8, 8);
-	return t;
-}
-
-/* A record's time: in a sample after ip and pid/tid, else in the trailer. */
-static uint64_t session_header_time(const struct perf_event_header *h)
-{
-	uint64_t t = 0;
-
-	if (h->type == PERF_RECORD_SAMPLE) {
-		if (h->size >= sizeof *h + 24)
-			memcpy(&t, (const uint8_t *)(h + 1) + 16, 8);
-		return t;
-	}
-	return h->size >= sizeof *h + 16 ? session_record_time(h) : 0;
-}
-
-static void session_record(void *ctx, const struct perf_event_header *h)
-{
-	struct perf_session *s = ctx;
-	const uint8_t *body = (const uint8_t *)(h + 1);
-	struct event ev = { 0 };
-	uint32_t u32[4];
-
-	if (h->type == PERF_RECORD_SAMPLE) {
-		session_emit_sample(s, h);
-		return;
-	}
-	if (h->size < sizeof *h + 16)
-		return;
-	ev.time_ns = session_record_time(h);
-	switch (h->type) {
-	case PERF_RECORD_MMAP2: {
-		uint64_t v[3], ino;
-		uint32_t prot_flags[2];
-		if (h->size < sizeof *h + 8 + 24 + 24 + 8 + 16)
-			return;
-		memcpy(u32, body, 8);
-		memcpy(v, body + 8, 24);
-		ev.kind = EVENT_MMAP;
-		ev.mmap.pid = u32[0];
-		ev.mmap.tid = u32[1];
-		ev.mmap.start = v[0];
-		ev.mmap.len = v[1];
-		ev.mmap.pgoff = v[2];
-		memcpy(&ev.mmap.maj, body + 32, 4);
-		memcpy(&ev.mmap.min, body + 36, 4);
-		memcpy(&ino, body + 40, 8);
-		ev.mmap.ino = ino;
-		memcpy(prot_flags, body + 56, 8);
-		ev.mmap.prot = prot_flags[0];
-		/* The name is NUL-padded to 8 bytes, before the 16-byte trailer. */
-		ev.mmap.path = (const char *)body + 64;
-		if (!memchr(ev.mmap.path, '\0', (size_t)(h->size - sizeof *h - 64 - 16)))
-			return;
-		break;
-	}
-	case PERF_RECORD_COMM:
-		memcpy(u32, body, 8);
-		ev.kind = EVENT_COMM;
-		ev.comm.pid = u32[0];
-		ev.comm.tid = u32[1];
-		ev.comm.comm = (const char *)body + 8;
-		ev.comm.exec = h->misc & PERF_RECORD_MISC_COMM_EXEC;
-		if (!memchr(ev.comm.comm, '\0', (size_t)(h->size - sizeof *h - 8 - 16)))
-			return;
-		break;
-	case PERF_RECORD_FORK:
-	case PERF_RECORD_EXIT:
-		memcpy(u32, body, 16);
-		ev.kind = h->type == PERF_RECORD_FORK ? EVENT_THREAD_START : EVENT_THREAD_EXIT;
-		ev.thread.pid = u32[0];
-		ev.thread.ppid = u32[1];
-		ev.thread.tid = u32[2];
-		ev.thread.ptid = u32[3];
-		if (h->type == PERF_RECORD_FORK && u32[0] == (uint32_t)s->cfg.pid)
-			session_add_known(s, (pid_t)u32[2]);
-		break;
-	case PERF_RECORD_LOST:
-		ev.kind = EVENT_LOST;
-		memcpy(&ev.lost.count, body + 8, 8);
-		break;
-	default:
-		return;   /* throttling and the rest: nothing the model uses */
-	}
+	/* FORK records name the threads the kernel already follows. */
+	if (ev.kind == EVENT_THREAD_START && ev.thread.pid == (uint32_t)s->cfg.pid)
+		session_add_known(s, (pid_t)ev.thread.tid);
 	s->sink(s->ctx, &ev);
 }
 
@@ -281,8 +114,7 @@ static void session_attr(struct perf_session *s)
 	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD;
 	if (s->cfg.dwarf) {
 		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-		for (size_t i = 0; i < sizeof session_regs / sizeof session_regs[0]; i++)
-			a->sample_regs_user |= 1ULL << session_regs[i].perf;
+		a->sample_regs_user = perf_record_regs_mask();
 		a->sample_stack_user = s->cfg.stack_bytes;
 	} else {
 		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
@@ -480,7 +312,7 @@ static size_t session_drain_ordered(struct perf_session *s)
 			uint64_t t;
 			if (!(h = perf_ring_peek(&s->rings[i])))
 				continue;
-			t = session_header_time(h);
+			t = perf_record_time(h);
 			if (!best || t < best_t) {
 				best = h;
 				best_t = t;

@@ -27,15 +27,17 @@ for variant in cpu_split_nofp cpu_split_fp; do
 	sleep 1
 	kill -USR1 "$pid"
 	wait_exit "$kpid" 30
+	ended_at=$(now_epoch)
 	expect_status "$RC" 0 "$variant: kprof-top -b --duration 4 -p $pid"
 	stop_fixture "$pid" "$d/truth.json"
 
 	[ -s "$d/s.json" ] || fail "$variant: no snapshot written"
 	[ -s "$d/s.folded" ] || fail "$variant: no folded stacks written"
 
-	json_check "$d/s.json" "$d/s.folded" "$d/truth.json" "$pid" "$attached_at" "$variant" <<'PY'
+	json_check "$d/s.json" "$d/s.folded" "$d/truth.json" "$pid" "$attached_at" "$variant" \
+		"$ended_at" <<'PY'
 snap, folded, truth = load(sys.argv[1]), read_folded(sys.argv[2]), load(sys.argv[3])
-pid, attached_at, variant = int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+pid, attached_at, variant, ended_at = int(sys.argv[4]), float(sys.argv[5]), sys.argv[6], float(sys.argv[7])
 TEST_NAME += " (%s)" % variant
 if snap.get("format") != "kprof-snapshot": fail("format is %r" % snap.get("format"))
 if int(snap.get("target", {}).get("pid", -1)) != pid:
@@ -59,10 +61,15 @@ late = truth.get("late_thread")
 if not late: fail("the fixture started no late thread")
 if late["started_epoch_s"] <= attached_at:
     fail("late thread started before kprof-top attached: test is not testing anything")
+note("late thread started %.2f s after the attach was seen, %.2f s before kprof-top ended"
+     % (late["started_epoch_s"] - attached_at, ended_at - late["started_epoch_s"]))
 for t in truth["per_thread"]:
     n = thread_samples(snap, t["tid"])
-    note("thread %d (%s%s): %s samples" % (t["tid"], t["name"], ", late" if t["late"] else "", n))
-    if not n: fail("thread %d (%s) has no samples in threads[]" % (t["tid"], t["name"]))
+    note("thread %d (%s%s): %s samples; it ran %.2f s of CPU in all"
+         % (t["tid"], t["name"], ", late" if t["late"] else "", n, t["cpu_s"]))
+    if not n:
+        fail("thread %d (%s) has no samples in threads[]; threads[] = %s; duration_s %s"
+             % (t["tid"], t["name"], json.dumps(snap.get("threads")), snap.get("duration_s")))
 PY
 	log "$variant: ok"
 done

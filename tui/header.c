@@ -1,0 +1,162 @@
+/* The header of meters, htop-style: what is profiled and its state, the
+ * target's CPU as a bar, sampling rates and losses, and how we sample and
+ * what it costs us.  Three lines, or one on a short terminal. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "curses.h"
+#include "tui.h"
+
+/* Below this many lines the header shrinks to one line. */
+#define HEADER_FULL_LINES 14
+
+int header_lines(const struct app *a)
+{
+	return a->lines >= HEADER_FULL_LINES ? 3 : 1;
+}
+
+/* Draw label then value, return the next x. */
+static int meter(struct app *a, int y, int x, const char *label, const char *value,
+		 enum theme_slot vslot)
+{
+	int w = a->cols - x;
+
+	if (w <= 0)
+		return x;
+	x += draw_text(a, y, x, MIN((int)strlen(label), w), label, a->attr[THEME_METER_LABEL], false);
+	w = a->cols - x;
+	if (w > 0)
+		x += draw_text(a, y, x, MIN((int)strlen(value), w), value, a->attr[vslot], false);
+	if (x + 2 <= a->cols)
+		x += draw_text(a, y, x, 2, "", a->attr[THEME_NORMAL], false);
+	return x;
+}
+
+static void header_state(const struct app *a, char *buf, size_t len, bool *bad)
+{
+	const struct model_target *t = &app_data(a)->target;
+
+	*bad = t->exited;
+	if (!t->exited)
+		snprintf(buf, len, "running");
+	else if (t->wait_status >= 0 && WIFEXITED(t->wait_status))
+		snprintf(buf, len, "exited (status %d)", WEXITSTATUS(t->wait_status));
+	else if (t->wait_status >= 0 && WIFSIGNALED(t->wait_status))
+		snprintf(buf, len, "exited (signal %d)", WTERMSIG(t->wait_status));
+	else
+		snprintf(buf, len, "exited");
+}
+
+static void header_title(struct app *a, int y)
+{
+	const struct tui_data *d = app_data(a);
+	char buf[320], state[64];
+	bool bad;
+	int x = 0, right;
+	uint32_t win = tui_windows[a->window];
+
+	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
+	header_state(a, state, sizeof state, &bad);
+	if (win)
+		snprintf(buf, sizeof buf, "last %" PRIu32 " s", win);
+	else
+		snprintf(buf, sizeof buf, "all %.0f s", d->duration_s);
+	right = (int)strlen(buf) + 8;
+	x = meter(a, y, x, "", "kprof-top", THEME_HEADER);
+	snprintf(buf, sizeof buf, "%s", d->target.command[0] ? d->target.command : "?");
+	if (x < a->cols - right - 24)
+		x += draw_text(a, y, x, MIN((int)strlen(buf), a->cols - right - 24 - x), buf,
+			       a->attr[THEME_METER_VALUE], false) + 1;
+	snprintf(buf, sizeof buf, "%d", (int)a->src->pid);
+	x = meter(a, y, x, "pid ", buf, THEME_METER_VALUE);
+	x = meter(a, y, x, "", state, bad ? THEME_STATE_BAD : THEME_STATE_OK);
+	if (a->frozen)
+		x = meter(a, y, x, "", "FROZEN", THEME_STATE_BAD);
+	if (a->sampling_stopped)
+		x = meter(a, y, x, "", "sampling stopped", THEME_STATE_BAD);
+	if (win)
+		snprintf(buf, sizeof buf, "last %" PRIu32 " s", win);
+	else
+		snprintf(buf, sizeof buf, "all %.0f s", d->duration_s);
+	if (x + right <= a->cols)
+		meter(a, y, a->cols - right, "window ", buf, THEME_METER_VALUE);
+}
+
+/* CPU[||||||||     123.4%], full at 100 % per running thread. */
+static int header_cpu(struct app *a, int y, int w)
+{
+	const struct tui_data *d = app_data(a);
+	double scale = 100.0 * MAX(d->alive_threads, 1u), pct = d->target_cpu_pct;
+	char val[32];
+	int inner = w - 5, fill, vw;
+
+	if (inner < 8)
+		return 0;
+	snprintf(val, sizeof val, "%.1f%%", pct);
+	vw = (int)strlen(val);
+	fill = (int)(pct / scale * inner + 0.5);
+	fill = MAX(0, MIN(fill, inner));
+	draw_text(a, y, 0, 3, "CPU", a->attr[THEME_METER_LABEL], false);
+	draw_text(a, y, 3, 1, "[", a->attr[THEME_NORMAL], false);
+	for (int i = 0; i < inner; i++)
+		draw_text(a, y, 4 + i, 1, i < fill ? "|" : " ", a->attr[THEME_METER_BAR], false);
+	if (vw < inner)
+		draw_text(a, y, 4 + inner - vw, vw, val, a->attr[THEME_METER_VALUE], false);
+	draw_text(a, y, 4 + inner, 1, "]", a->attr[THEME_NORMAL], false);
+	return w + 2;
+}
+
+static void header_rates(struct app *a, int y)
+{
+	const struct tui_data *d = app_data(a);
+	char buf[64];
+	int x;
+	size_t exited = d->nthreads - MIN((size_t)d->alive_threads, d->nthreads);
+
+	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
+	x = header_cpu(a, y, MIN(a->cols / 3, 40));
+	snprintf(buf, sizeof buf, "%.0f", d->samples_per_s);
+	x = meter(a, y, x, "samples/s ", buf, THEME_METER_VALUE);
+	snprintf(buf, sizeof buf, "%" PRIu64, d->stats.lost);
+	x = meter(a, y, x, "lost ", buf, d->stats.lost ? THEME_STATE_BAD : THEME_METER_VALUE);
+	if (exited)
+		snprintf(buf, sizeof buf, "%u running, %zu ended", d->alive_threads, exited);
+	else
+		snprintf(buf, sizeof buf, "%u", d->alive_threads);
+	meter(a, y, x, "threads ", buf, THEME_METER_VALUE);
+}
+
+static void header_cost(struct app *a, int y)
+{
+	const struct tui_data *d = app_data(a);
+	char buf[64];
+	int x = 0;
+
+	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
+	snprintf(buf, sizeof buf, "%s, %s, %u Hz", d->target.backend[0] ? d->target.backend : "?",
+		 d->target.call_graph[0] ? d->target.call_graph : "?", d->target.frequency);
+	x = meter(a, y, x, "sampling ", buf, THEME_METER_VALUE);
+	snprintf(buf, sizeof buf, "%.1f%%", d->profiler_cpu_pct);
+	x = meter(a, y, x, "profiler CPU ", buf, THEME_METER_VALUE);
+	if (d->stats.unwound) {
+		snprintf(buf, sizeof buf, "%.1f us", (double)d->stats.unwind_ns / 1e3 / (double)d->stats.unwound);
+		x = meter(a, y, x, "unwind ", buf, THEME_METER_VALUE);
+	}
+	snprintf(buf, sizeof buf, "%" PRIu64, d->stats.samples);
+	x = meter(a, y, x, "samples ", buf, THEME_METER_VALUE);
+	snprintf(buf, sizeof buf, "%.1f s", d->duration_s);
+	meter(a, y, x, "for ", buf, THEME_METER_VALUE);
+}
+
+void draw_header(struct app *a, int y, int h)
+{
+	header_title(a, y);
+	if (h >= 3) {
+		header_rates(a, y + 1);
+		header_cost(a, y + 2);
+	}
+}

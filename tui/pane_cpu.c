@@ -1,0 +1,162 @@
+/* The CPU hotspots pane: one row per function in the window, with its self
+ * and total share of the samples, like perf top without the clutter. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "panes.h"
+#include "tui.h"
+
+enum { COL_SELF, COL_TOTAL, COL_SAMPLES, COL_SPARK, COL_FUNC, COL_MODULE };
+
+/* Sparkline cells: each of SPARK_W characters is the busiest of its
+ * TUI_SPARK_N / SPARK_W seconds. */
+#define SPARK_W 10
+
+static const struct pane_column cpu_cols[] = {
+	[COL_SELF] = { "SELF%", 7, true, false },
+	[COL_TOTAL] = { "TOTAL%", 7, true, false },
+	[COL_SAMPLES] = { "SAMPLES", 9, true, false },
+	[COL_SPARK] = { "LAST 60s", SPARK_W, false, false },
+	[COL_FUNC] = { "FUNCTION", 0, false, true },
+	[COL_MODULE] = { "MODULE", 18, false, true },
+};
+
+static size_t cpu_count(const struct app *a)
+{
+	return app_data(a)->nhot;
+}
+
+static bool cpu_keep(struct app *a, size_t i)
+{
+	return !a->filter || view_func_matches(a, app_data(a)->hot[i].func);
+}
+
+/* Scaled to the row's own peak (at least 5 %), so a function's shape shows
+ * whatever its size; the % columns give the size. */
+static void cpu_spark(const struct app *a, uint32_t func, char *buf, size_t len)
+{
+	static const char *const utf8[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
+					     "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = " .:-=+*#@";
+	uint8_t pts[TUI_SPARK_N];
+	unsigned peak = 13, per = TUI_SPARK_N / SPARK_W;   /* 13/255 = 5 % */
+	size_t used = 0;
+
+	view_spark_get(a, func, pts);
+	for (unsigned i = 0; i < TUI_SPARK_N; i++)
+		peak = MAX(peak, pts[i]);
+	buf[0] = '\0';
+	for (unsigned c = 0; c < SPARK_W && used + 4 < len; c++) {
+		unsigned m = 0, level;
+		for (unsigned i = c * per; i < (c + 1) * per; i++)
+			m = MAX(m, pts[i]);
+		level = m ? 1 + (m * 7 + peak - 1) / peak : 0;
+		level = MIN(level, 8u);
+		if (a->utf8)
+			used += (size_t)snprintf(buf + used, len - used, "%s", utf8[level]);
+		else
+			buf[used++] = ascii[level], buf[used] = '\0';
+	}
+}
+
+static int cpu_spark_sum(const struct app *a, uint32_t func)
+{
+	uint8_t pts[TUI_SPARK_N];
+	int sum = 0;
+
+	view_spark_get(a, func, pts);
+	for (unsigned i = 0; i < TUI_SPARK_N; i++)
+		sum += pts[i];
+	return sum;
+}
+
+static int cmp_u64(uint64_t x, uint64_t y)
+{
+	return (x > y) - (x < y);
+}
+
+static int cpu_cmp(const struct app *a, int col, size_t i, size_t j)
+{
+	const struct tui_data *d = app_data(a);
+	const struct tui_hot *x = &d->hot[i], *y = &d->hot[j];
+
+	switch (col) {
+	case COL_SELF:
+	case COL_SAMPLES:
+		return x->self != y->self ? cmp_u64(x->self, y->self) : cmp_u64(x->total, y->total);
+	case COL_TOTAL:
+		return x->total != y->total ? cmp_u64(x->total, y->total) : cmp_u64(x->self, y->self);
+	case COL_SPARK:
+		return cpu_spark_sum(a, x->func) - cpu_spark_sum(a, y->func);
+	case COL_FUNC:
+		return strcmp(tui_data_func_name(d, x->func), tui_data_func_name(d, y->func));
+	case COL_MODULE:
+		return strcmp(tui_data_func_module(d, x->func), tui_data_func_module(d, y->func));
+	}
+	return 0;
+}
+
+static void cpu_cell(const struct app *a, size_t i, int col, char *buf, size_t len,
+		     enum theme_slot *slot)
+{
+	const struct tui_data *d = app_data(a);
+	const struct tui_hot *h = &d->hot[i];
+
+	*slot = THEME_NORMAL;
+	switch (col) {
+	case COL_SELF:
+		snprintf(buf, len, "%.2f", h->self_pct);
+		*slot = panes_share_slot(h->self_pct);
+		break;
+	case COL_TOTAL:
+		snprintf(buf, len, "%.2f", h->total_pct);
+		*slot = panes_share_slot(h->total_pct);
+		break;
+	case COL_SAMPLES:
+		snprintf(buf, len, "%" PRIu64, h->self);
+		break;
+	case COL_SPARK:
+		cpu_spark(a, h->func, buf, len);
+		*slot = THEME_SPARK;
+		break;
+	case COL_FUNC:
+		snprintf(buf, len, "%s", tui_data_func_name(d, h->func));
+		break;
+	case COL_MODULE:
+		snprintf(buf, len, "%s", tui_data_func_module(d, h->func));
+		*slot = THEME_MODULE;
+		break;
+	}
+}
+
+static uint64_t cpu_id(const struct app *a, size_t i)
+{
+	return app_data(a)->hot[i].func;
+}
+
+static const char *cpu_label(const struct app *a, size_t i)
+{
+	return tui_data_func_name(app_data(a), app_data(a)->hot[i].func);
+}
+
+static int64_t cpu_func(const struct app *a, size_t i)
+{
+	return app_data(a)->hot[i].func;
+}
+
+const struct pane pane_cpu = {
+	.name = "CPU",
+	.cols = cpu_cols,
+	.ncols = (int)ARRAY_SIZE(cpu_cols),
+	.sort_col = COL_SELF,
+	.count = cpu_count,
+	.keep = cpu_keep,
+	.cmp = cpu_cmp,
+	.cell = cpu_cell,
+	.id = cpu_id,
+	.label = cpu_label,
+	.func = cpu_func,
+};

@@ -1,0 +1,248 @@
+/* What the tui/ files share and nothing outside tui/ sees: the app struct
+ * (all view state: no globals), the copy of the model data a frame is drawn
+ * from, reaction flags, and the functions that move between files. */
+#ifndef KPROF_TUI_H
+#define KPROF_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "theme.h"
+#include "../analysis/calltree.h"
+#include "../analysis/funcs.h"
+#include "../analysis/model.h"
+#include "../common/macros.h"
+
+struct filter;
+struct pane;
+
+/* What a key handler asks of the loop; the loop alone acts on it, once. */
+enum tui_react {
+	TUI_NONE = 0,
+	TUI_REDRAW = 1 << 0,      /* draw the screen again */
+	TUI_RECOMPUTE = 1 << 1,   /* filter/sort/tree changed: rebuild the rows */
+	TUI_REFRESH = 1 << 2,     /* take a new copy of the model now */
+	TUI_CLEAR = 1 << 3,       /* repaint every cell (resize, after suspend) */
+	TUI_QUIT = 1 << 4,
+	TUI_THEME = 1 << 5,       /* a.theme changed: set the colours up again */
+};
+
+/* ---- the copy of the model a frame is drawn from (data.c) -------------- */
+
+struct tui_hot {
+	uint32_t func;
+	uint64_t self, total;
+	double self_pct, total_pct;
+};
+
+struct tui_thread {
+	uint32_t tid;
+	char name[32];
+	uint64_t samples;         /* over the whole run */
+	bool exited;
+	double cpu_pct;           /* since the previous copy, % of one core */
+};
+
+struct tui_data {
+	bool valid;
+	struct model_target target;
+	struct model_stats stats;
+	double duration_s;
+	uint32_t window_secs;
+	uint64_t window_samples;  /* every sample in the window, empty stacks too */
+	struct tui_hot *hot;      /* by self, then total */
+	size_t nhot, hot_cap;
+	struct calltree_stack *stacks;   /* the window's stacks (frames in arena) */
+	size_t nstacks, stacks_cap;
+	uint32_t *arena;
+	size_t arena_n, arena_cap;
+	struct func *funcs;       /* by id: names live as long as the model */
+	uint32_t nfuncs;
+	size_t funcs_cap;
+	struct tui_thread *threads;
+	size_t nthreads, threads_cap;
+	uint64_t thread_samples;  /* the threads' samples, summed */
+	/* Self samples per function id in the last second, for sparklines. */
+	uint32_t *recent;
+	size_t nrecent, recent_cap;
+	uint64_t recent_total;
+	uint64_t taken_ns;        /* monotonic, when copied */
+	uint64_t cpu_ns;          /* our process CPU time then */
+	/* Rates since the previous copy. */
+	double samples_per_s, target_cpu_pct, profiler_cpu_pct;
+	unsigned alive_threads;
+};
+
+/* Copy what the panes show for window_secs from the model (under its lock,
+ * briefly), computing rates against prev when it is valid.  Buffers in d
+ * are reused. */
+void tui_data_take(struct tui_data *d, const struct tui_data *prev,
+		   const struct tui_source *src, uint32_t window_secs);
+void tui_data_fini(struct tui_data *d);
+const char *tui_data_func_name(const struct tui_data *d, uint32_t func);
+const char *tui_data_func_module(const struct tui_data *d, uint32_t func);
+
+/* ---- view state ----------------------------------------------------------- */
+
+/* A table pane's rows after filter and sort: indices into its source. */
+struct pane_state {
+	size_t *rows;
+	size_t nrows, cap;
+	size_t cursor, top;
+	int sort_col;
+	bool sort_asc;
+	uint64_t sel_id;          /* the selected row's identity, kept across updates */
+	bool has_sel;
+};
+
+struct tree_view {
+	bool active;
+	uint32_t focus;           /* the function the trees are about */
+	uint32_t back[64];        /* earlier focuses, for Backspace */
+	size_t nback;
+	struct calltree *callers, *callees;
+	struct calltree_stack *filtered;  /* the trees' stacks when filtered */
+	struct calltree_row *rows;   /* callers' rows, then callees' */
+	size_t nrows, ncaller_rows;
+	size_t cursor, top;
+	uint64_t *open;           /* expanded node keys, sorted */
+	size_t nopen, open_cap;
+	bool fresh;               /* open the heaviest paths on the next build */
+};
+
+/* Sparklines: each function's self share, one point per second for the
+ * last TUI_SPARK_N seconds, a ring per function (0-255 = 0-100 %). */
+#define TUI_SPARK_N 60
+
+struct tui_spark {
+	uint8_t *v;               /* nfuncs rows of TUI_SPARK_N */
+	size_t nfuncs;
+	unsigned head;            /* the slot the next point goes to */
+	uint64_t last_ns;         /* when the last point was pushed */
+};
+
+enum prompt_mode { PROMPT_NONE, PROMPT_FILTER, PROMPT_SEARCH };
+
+struct prompt {
+	enum prompt_mode mode;
+	char buf[256];
+	size_t len;
+	char saved[256];          /* the filter before the prompt opened (Esc) */
+	size_t start_cursor;      /* where an incremental search started */
+};
+
+struct rect {
+	int y, x, h, w;
+};
+
+struct app {
+	const struct tui_source *src;
+	struct theme theme;
+	unsigned attr[THEME_NSLOTS];  /* curses attributes per slot, from the theme */
+	bool color;               /* the terminal has colours and NO_COLOR is unset */
+	bool utf8;
+
+	struct tui_data data[2];  /* the current copy and the one before */
+	int cur;                  /* index of the current copy in data */
+
+	size_t pane;              /* index in the registry */
+	struct pane_state *panes; /* one per registered pane */
+	struct tree_view tree;
+	struct prompt prompt;
+	bool help;
+	size_t help_top;
+
+	struct tui_spark spark;
+
+	struct filter *filter;
+	int8_t *fmatch;           /* per function id: -1 unknown, 0, 1 */
+	size_t nfmatch;
+	char search[256];
+
+	int window;               /* index into tui_windows */
+	bool frozen;
+	bool sampling_stopped;    /* --duration reached */
+
+	char status[256];
+	int status_slot;
+
+	int lines, cols;          /* screen size */
+	int page;                 /* body rows of the current view, for PgUp/PgDn */
+	struct rect body;         /* where the pane or tree is drawn */
+};
+
+extern const uint32_t tui_windows[3];   /* seconds: 5, 60, 0 (= all) */
+
+static inline const struct tui_data *app_data(const struct app *a)
+{
+	return &a->data[a->cur];
+}
+
+/* A message for the status line (view.c). */
+void app_status(struct app *a, int slot, const char *fmt, ...) ATTR_FORMAT(printf, 3, 4);
+
+/* view.c: rows, cursor, filter, search, export */
+void view_init(struct app *a);
+void view_fini(struct app *a);
+void view_update(struct app *a);                 /* every pane's rows, the tree */
+bool view_func_matches(struct app *a, uint32_t func);
+bool view_text_matches(struct app *a, const char *text);
+unsigned view_move(struct app *a, long delta);   /* cursor by rows */
+unsigned view_move_to(struct app *a, bool end);
+unsigned view_set_filter(struct app *a, const char *pattern);
+unsigned view_search(struct app *a, const char *needle, int dir, bool from_here);
+unsigned view_sort(struct app *a, int delta);
+unsigned view_sort_invert(struct app *a);
+unsigned view_select_pane(struct app *a, size_t pane);
+unsigned view_export(struct app *a, bool json);
+/* The label of tab i (" 1 CPU "), as drawn and as clicked. */
+void view_tab_label(size_t i, char *buf, size_t len);
+/* A mouse event at screen y, x: button 1 a press, 4/5 the wheel.  Picks a
+ * tab or a row; a press on the selected row acts as Enter. */
+unsigned view_click(struct app *a, int y, int x, int button);
+/* After a refresh: a sparkline point per function per second passed. */
+void view_spark_push(struct app *a);
+/* Function func's last TUI_SPARK_N points, oldest first, into out. */
+void view_spark_get(const struct app *a, uint32_t func, uint8_t *out);
+/* Load theme name into a->theme (the default, with a warning, if it can't). */
+unsigned view_theme(struct app *a, const char *name);
+/* T: the next of the shipped themes. */
+unsigned view_next_theme(struct app *a);
+/* The current pane's state (or NULL on the tree). */
+struct pane_state *view_pane_state(struct app *a);
+const struct pane *view_pane(const struct app *a);
+
+/* prompt.c: the filter and search line */
+unsigned prompt_open(struct app *a, enum prompt_mode mode);
+unsigned prompt_key(struct app *a, int key);
+
+/* tree_view.c */
+unsigned tree_open(struct app *a, uint32_t func);
+unsigned tree_back(struct app *a);
+unsigned tree_reroot(struct app *a);
+unsigned tree_expand(struct app *a, int how);   /* 1 open, 0 close, -1 toggle */
+void tree_update(struct app *a);
+void tree_fini(struct app *a);
+const char *tree_row_label(const struct app *a, size_t row);
+const struct calltree_node *tree_row_node(const struct app *a, size_t row);
+void tree_draw(struct app *a, struct rect r);
+
+/* draw.c */
+void draw_screen(struct app *a);
+/* Put s (UTF-8) in w columns at y, x: control characters shown as '?',
+ * too long cut with an ellipsis, padded with spaces (right-aligned when
+ * right).  Returns the columns used (w, unless w < 0). */
+int draw_text(const struct app *a, int y, int x, int w, const char *s, unsigned attr, bool right);
+/* Like draw_text, but cuts from the left (for paths). */
+/* Columns s takes on screen. */
+int draw_width(const struct app *a, const char *s);
+int draw_text_tail(const struct app *a, int y, int x, int w, const char *s, unsigned attr);
+void draw_header(struct app *a, int y, int h);
+int header_lines(const struct app *a);
+void draw_help(struct app *a, struct rect r);
+/* A key while the help screen is up: scroll, or close it. */
+unsigned help_key(struct app *a, int key);
+
+#endif
