@@ -50,6 +50,8 @@ static const struct option_def options_table[] = {
 	  "unwind copied user stacks (default) or use frame-pointer callchains", 0 },
 	{ "stack-size", 0, OPT_UINT, "BYTES", OFF(stack_bytes), 1024, 65000, NULL,
 	  "user stack bytes copied per sample in dwarf mode (default 8192)", 8192 },
+	{ "theme", 0, OPT_STRING, "NAME", OFF(theme), 0, 0, NULL,
+	  "colour theme: default, light, mono, high-contrast, or a file", 0 },
 	{ "demo", 0, OPT_FLAG, NULL, OFF(demo), 0, 0, NULL,
 	  "launch the bundled demo workload and profile it", 0 },
 	{ "help", 'h', OPT_FLAG, NULL, OFF(help), 0, 0, NULL, "show this help", 0 },

@@ -22,6 +22,7 @@ struct options {
 	int call_graph;          /* enum call_graph */
 	unsigned stack_bytes;
 	bool demo;
+	const char *theme;
 	bool help, version;
 };
 

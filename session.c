@@ -110,6 +110,18 @@ static int session_target(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Stop sampling (the target runs on untouched) and note when. */
+static void session_stop_sampler(struct session *s, struct sampler **smp)
+{
+	if (!*smp)
+		return;
+	sampler_stop(*smp);
+	*smp = NULL;
+	pthread_mutex_lock(&s->lock);
+	s->model->target.end_epoch_s = clock_epoch_s();
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* The TUI's view of the session: it asks whether the sampler is done and,
  * when --duration runs out, stops it (the data stays to browse). */
 struct session_live {
@@ -128,10 +140,7 @@ static void session_live_stop(void *ctx)
 {
 	struct session_live *l = ctx;
 
-	if (*l->smp) {
-		sampler_stop(*l->smp);
-		*l->smp = NULL;
-	}
+	session_stop_sampler(l->s, l->smp);
 }
 
 /* The live view until the user quits or a signal; 1 when it can't start. */
@@ -145,7 +154,7 @@ static int session_live(struct session *s, struct sampler **smp)
 		    .model = s->model, .lock = &s->lock, .ctx = &l,
 		    .finished = session_live_finished, .stop = session_live_stop,
 		    .pid = s->pid, .frequency = o->frequency, .delay = o->delay,
-		    .duration = o->duration, .theme = NULL }, err, sizeof err) < 0) {
+		    .duration = o->duration, .theme = o->theme }, err, sizeof err) < 0) {
 		fprintf(stderr, "kprof-top: %s\n", err);
 		return 1;
 	}
@@ -193,7 +202,7 @@ static int session_outputs(struct session *s)
 	char err[512];
 	int rc = 0;
 
-	if (o->batch && export_report(stdout, s->model, 0) < 0)
+	if (o->batch && (export_report(stdout, s->model, 0) < 0 || fflush(stdout) != 0))
 		rc = 1;
 	if (o->folded && export_to_file(o->folded, export_folded, s->model, 0, err, sizeof err) < 0) {
 		fprintf(stderr, "kprof-top: %s\n", err);
@@ -252,9 +261,11 @@ int session_run(const struct options *o)
 		rc = usage ? 2 : 1;
 		goto out;
 	}
+	pthread_mutex_lock(&s.lock);
+	s.model->target.start_epoch_s = clock_epoch_s();
+	pthread_mutex_unlock(&s.lock);
 	live_rc = session_wait(&s, &smp, &sigs);
-	if (smp)
-		sampler_stop(smp);
+	session_stop_sampler(&s, &smp);
 	session_end_child(&s);
 	s.model->stats.profiler_cpu_ns = clock_process_cpu_ns() - cpu0;
 	rc = session_outputs(&s);

@@ -77,6 +77,37 @@ static int keyed_cmp(const void *a, const void *b)
 	return (x->stack > y->stack) - (x->stack < y->stack);
 }
 
+/* Sort by key, stably: two counting passes of 16 bits each, O(n) where qsort
+ * was the cost of opening a function that every stack passes through. */
+static void keyed_sort(struct keyed *k, uint32_t n)
+{
+	struct keyed *tmp;
+	uint32_t *count;
+
+	if (n < 256) {
+		qsort(k, n, sizeof *k, keyed_cmp);
+		return;
+	}
+	tmp = xmalloc(n * sizeof *tmp);
+	count = xmalloc(65536 * sizeof *count);
+	for (int shift = 0; shift < 32; shift += 16) {
+		uint32_t sum = 0;
+		memset(count, 0, 65536 * sizeof *count);
+		for (uint32_t i = 0; i < n; i++)
+			count[(k[i].key >> shift) & 0xffff]++;
+		for (uint32_t d = 0; d < 65536; d++) {
+			uint32_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			tmp[count[(k[i].key >> shift) & 0xffff]++] = k[i];
+		memcpy(k, tmp, n * sizeof *k);
+	}
+	free(count);
+	free(tmp);
+}
+
 /* Heaviest first, ties by function id: the order the rows show. */
 static int child_cmp(const void *a, const void *b, void *ctx)
 {
@@ -103,7 +134,7 @@ static void node_build(struct calltree *t, uint32_t id)
 	k = xmalloc(sl.len * sizeof *k);
 	for (uint32_t i = 0; i < sl.len; i++)
 		k[i] = (struct keyed){ next_frame(t, t->perm[sl.off + i], sl.depth), t->perm[sl.off + i] };
-	qsort(k, sl.len, sizeof *k, keyed_cmp);
+	keyed_sort(k, sl.len);
 	for (uint32_t i = 0; i < sl.len; i++)
 		t->perm[sl.off + i] = k[i].stack;
 	kids = xmalloc(sl.len * sizeof *kids);

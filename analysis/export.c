@@ -36,12 +36,41 @@ static void export_error(char *err, size_t errlen, const char *path, int errnum)
 		 errnum > 0 ? strerror(errnum) : "write error");
 }
 
+/* Devices and pipes (/dev/stdout, /dev/null, a FIFO) are written in place:
+ * renaming a temporary over them would replace the device with a file. */
+static int export_to_special(const char *path, export_fn *fn, const struct model *m,
+			     uint32_t window_secs, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	int errnum = 0;
+
+	if (!f) {
+		export_error(err, errlen, path, errno);
+		return -1;
+	}
+	errno = 0;
+	if (fn(f, m, window_secs) != 0 || ferror(f))
+		errnum = errno ? errno : -1;
+	if (fclose(f) != 0 && !errnum)
+		errnum = errno;
+	if (errnum) {
+		export_error(err, errlen, path, errnum);
+		return -1;
+	}
+	return 0;
+}
+
 int export_to_file(const char *path, export_fn *fn, const struct model *m,
 		   uint32_t window_secs, char *err, size_t errlen)
 {
-	char *tmp = export_temp_template(path);
-	int fd = mkstemp(tmp);
-	int errnum = 0;
+	struct stat st;
+	char *tmp;
+	int fd, errnum = 0;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return export_to_special(path, fn, m, window_secs, err, errlen);
+	tmp = export_temp_template(path);
+	fd = mkstemp(tmp);
 
 	if (fd < 0) {
 		export_error(err, errlen, path, errno);

@@ -181,6 +181,9 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "call_graph", json_str(m->target.call_graph));
 	json_object_set_new(root, "frequency_hz", json_integer(m->target.frequency));
 	json_object_set_new(root, "duration_s", json_real(dur));
+	/* Integers: 10 significant digits would cut epoch seconds to whole ones. */
+	json_object_set_new(root, "start_epoch_ms", json_integer((json_int_t)(m->target.start_epoch_s * 1e3)));
+	json_object_set_new(root, "end_epoch_ms", json_integer((json_int_t)(m->target.end_epoch_s * 1e3)));
 	json_object_set_new(root, "window_s", json_integer(window_secs));
 	json_object_set_new(root, "samples", json_samples(&m->stats, in_window));
 	json_object_set_new(prof, "cpu_s", json_real((double)m->stats.profiler_cpu_ns / 1e9));

@@ -24,6 +24,8 @@ struct model_target {
 	char backend[16];       /* "perf", "ptrace" */
 	char call_graph[16];    /* "dwarf", "fp" */
 	unsigned frequency;     /* Hz per thread */
+	double start_epoch_s;   /* wall clock when sampling started, ended */
+	double end_epoch_s;     /* (0 while running) */
 };
 
 /* Counters the sampler and the ingest step keep, for the header/report.

@@ -17,3 +17,8 @@ static uint64_t clock_ns(clockid_t id)
 uint64_t clock_monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t clock_process_cpu_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
 uint64_t clock_thread_cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+
+double clock_epoch_s(void)
+{
+	return (double)clock_ns(CLOCK_REALTIME) / 1e9;
+}

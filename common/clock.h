@@ -8,5 +8,7 @@
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_process_cpu_ns(void);
 uint64_t clock_thread_cpu_ns(void);
+/* Wall-clock Unix time in seconds, for people and other tools' logs. */
+double clock_epoch_s(void);
 
 #endif

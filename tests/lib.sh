@@ -8,16 +8,19 @@
 # never a blind sleep; every process a test starts is killed on exit.
 #
 # Environment from `make check`: KPROF_TOP (the binary), FIXTURES (fixture
-# binaries).  Tests also run by hand:
+# binaries).  Optional: KPROF_TEST_KEEP=DIR keeps a failed test's temporary
+# files (snapshot, folded stacks, truth, stderr) in DIR.  Tests also run by
+# hand:
 #   KPROF_TOP=./kprof-top FIXTURES=tests/fixtures sh tests/integration/X.sh
 
 TEST_NAME=$(basename "$0" .sh)
 
 # Sampling rate for the tests that compare shares with a fixture's truth.
-# At 499 Hz a 4 s run of the 2–3 thread fixture gives ~3000 leaf samples:
-# binomial noise on a 70 % share is then under 1 point, so the ±5 point
-# tolerance is > 5 sigma and a failure means a bug, not bad luck (at the
+# At 499 Hz a 4 s run of the 2–3 thread fixture gives 1500–4000 leaf samples:
+# binomial noise on a 70 % share is then about 1 point, so the ±5 point
+# tolerance is ~4–6 sigma and a failure means a bug, not bad luck (at the
 # default 99 Hz, ~600 samples, it would be ~2.7 sigma: flaky).
+# shellcheck disable=SC2034 # used by the tests that source this file
 HZ=${KPROF_TEST_HZ:-499}
 KPROF_TMP=
 KPROF_PIDS=
@@ -79,6 +82,13 @@ cleanup() {
 	done
 	if [ -n "$KPROF_TMP" ] && [ -d "$KPROF_TMP" ]; then
 		chmod -R u+w "$KPROF_TMP" 2>/dev/null || true
+		# KPROF_TEST_KEEP=DIR keeps a failed test's files for a post-mortem.
+		if [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ] && [ -n "${KPROF_TEST_KEEP:-}" ]; then
+			mkdir -p "$KPROF_TEST_KEEP" &&
+				cp -R "$KPROF_TMP" "$KPROF_TEST_KEEP/" 2>/dev/null &&
+				printf '%s: files kept in %s\n' "$TEST_NAME" \
+					"$KPROF_TEST_KEEP/${KPROF_TMP##*/}" >&2
+		fi
 		rm -rf "$KPROF_TMP"
 	fi
 	exit "$_rc"
@@ -143,15 +153,25 @@ wait_exit() {
 
 # Run a command in the background with SIGINT and SIGQUIT at their defaults:
 # a non-interactive shell starts background jobs with them ignored, which is
-# not how a user's Ctrl-C finds a program.  Sets BG_PID.
-spawn() {
-	python3 -c 'import os, signal, sys
+# not how a user's Ctrl-C finds a program.  Sets BG_PID.  GNU env (coreutils
+# >= 8.31) resets them without delay; the python fallback can take over a
+# second to start on a loaded machine (pyenv shims), so it is only a fallback.
+if env --default-signal=INT true 2>/dev/null; then
+	spawn() {
+		env --default-signal=INT,QUIT "$@" &
+		BG_PID=$!
+		track_pid "$BG_PID"
+	}
+else
+	spawn() {
+		python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' "$@" &
-	BG_PID=$!
-	track_pid "$BG_PID"
-}
+		BG_PID=$!
+		track_pid "$BG_PID"
+	}
+fi
 
 # start_fixture NAME READY_FILE [ARGS...]: start a fixture, wait for its
 # ready file (bounded), set FIXTURE_PID.
@@ -195,7 +215,13 @@ wait_attached() {
 	done
 }
 
-now_epoch() { python3 -c 'import time; print("%.6f" % time.time())'; }
+# Wall-clock time in seconds with a fraction (GNU date; python3 otherwise).
+# Timing matters here: it is taken between attach and the late thread.
+if [ "$(date +%N 2>/dev/null)" != "%N" ] && [ -n "$(date +%N 2>/dev/null)" ]; then
+	now_epoch() { date +%s.%N; }
+else
+	now_epoch() { python3 -c 'import time; print("%.6f" % time.time())'; }
+fi
 
 # ---- perf events ------------------------------------------------------------
 

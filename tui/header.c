@@ -19,6 +19,13 @@ int header_lines(const struct app *a)
 	return a->lines >= HEADER_FULL_LINES ? 3 : 1;
 }
 
+/* Rates mean nothing once nothing more can arrive: show them as zero then,
+ * not as the last second before the end. */
+static bool header_ended(const struct app *a)
+{
+	return app_data(a)->target.exited || a->sampling_stopped;
+}
+
 /* Draw label then value, return the next x. */
 static int meter(struct app *a, int y, int x, const char *label, const char *value,
 		 enum theme_slot vslot)
@@ -54,7 +61,7 @@ static void header_state(const struct app *a, char *buf, size_t len, bool *bad)
 static void header_title(struct app *a, int y)
 {
 	const struct tui_data *d = app_data(a);
-	char buf[320], state[64];
+	char buf[320], state[64], wbuf[32];
 	bool bad;
 	int x = 0, right;
 	uint32_t win = tui_windows[a->window];
@@ -62,10 +69,10 @@ static void header_title(struct app *a, int y)
 	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
 	header_state(a, state, sizeof state, &bad);
 	if (win)
-		snprintf(buf, sizeof buf, "last %" PRIu32 " s", win);
+		snprintf(wbuf, sizeof wbuf, "last %" PRIu32 " s", win);
 	else
-		snprintf(buf, sizeof buf, "all %.0f s", d->duration_s);
-	right = (int)strlen(buf) + 8;
+		snprintf(wbuf, sizeof wbuf, "all %.0f s", d->duration_s);
+	right = (int)strlen(wbuf) + 8;   /* "window " and a space */
 	x = meter(a, y, x, "", "kprof-top", THEME_HEADER);
 	snprintf(buf, sizeof buf, "%s", d->target.command[0] ? d->target.command : "?");
 	if (x < a->cols - right - 24)
@@ -78,19 +85,15 @@ static void header_title(struct app *a, int y)
 		x = meter(a, y, x, "", "FROZEN", THEME_STATE_BAD);
 	if (a->sampling_stopped)
 		x = meter(a, y, x, "", "sampling stopped", THEME_STATE_BAD);
-	if (win)
-		snprintf(buf, sizeof buf, "last %" PRIu32 " s", win);
-	else
-		snprintf(buf, sizeof buf, "all %.0f s", d->duration_s);
 	if (x + right <= a->cols)
-		meter(a, y, a->cols - right, "window ", buf, THEME_METER_VALUE);
+		meter(a, y, a->cols - right, "window ", wbuf, THEME_METER_VALUE);
 }
 
 /* CPU[||||||||     123.4%], full at 100 % per running thread. */
 static int header_cpu(struct app *a, int y, int w)
 {
 	const struct tui_data *d = app_data(a);
-	double scale = 100.0 * MAX(d->alive_threads, 1u), pct = d->target_cpu_pct;
+	double scale = 100.0 * MAX(d->alive_threads, 1u), pct = header_ended(a) ? 0 : d->target_cpu_pct;
 	char val[32];
 	int inner = w - 5, fill, vw;
 
@@ -119,7 +122,7 @@ static void header_rates(struct app *a, int y)
 
 	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
 	x = header_cpu(a, y, MIN(a->cols / 3, 40));
-	snprintf(buf, sizeof buf, "%.0f", d->samples_per_s);
+	snprintf(buf, sizeof buf, "%.0f", header_ended(a) ? 0 : d->samples_per_s);
 	x = meter(a, y, x, "samples/s ", buf, THEME_METER_VALUE);
 	snprintf(buf, sizeof buf, "%" PRIu64, d->stats.lost);
 	x = meter(a, y, x, "lost ", buf, d->stats.lost ? THEME_STATE_BAD : THEME_METER_VALUE);

@@ -176,7 +176,9 @@ static size_t theme_paths(const char *name, char paths[][PATH_MAX], size_t max)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(paths[k++], PATH_MAX, "%s/themes/%s", self, name);
+			/* A path too long to hold is a path not to try. */
+			if (snprintf(paths[k], PATH_MAX, "%s/themes/%s", self, name) < PATH_MAX)
+				k++;
 		}
 	}
 	if (k < max)

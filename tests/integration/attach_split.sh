@@ -61,8 +61,9 @@ late = truth.get("late_thread")
 if not late: fail("the fixture started no late thread")
 if late["started_epoch_s"] <= attached_at:
     fail("late thread started before kprof-top attached: test is not testing anything")
-note("late thread started %.2f s after the attach was seen, %.2f s before kprof-top ended"
-     % (late["started_epoch_s"] - attached_at, ended_at - late["started_epoch_s"]))
+note("late thread started %.2f s after the fixture was ready, %.2f s after the attach was"
+     " seen, %.2f s before kprof-top ended" % (late["started_after_ready_s"],
+     late["started_epoch_s"] - attached_at, ended_at - late["started_epoch_s"]))
 for t in truth["per_thread"]:
     n = thread_samples(snap, t["tid"])
     note("thread %d (%s%s): %s samples; it ran %.2f s of CPU in all"

@@ -32,11 +32,14 @@ trap tmux_cleanup EXIT
 start_fixture cpu_split_nofp "$T/ready" --seconds 60 --threads 2 --truth "$T/truth.json"
 pid=$FIXTURE_PID
 
-# -d 0.5: refreshes come quickly, so waits stay short.
+# -d 0.5: refreshes come quickly, so waits stay short.  A shell in the pane
+# writes kprof-top's exit status (tmux itself does not always learn it).
 tm new-session -d -s kp -x 120 -y 40 \
-	"cd '$T' && LANG=C.UTF-8 exec '$KPROF_TOP' -p $pid -d 0.5 2>'$T/err'"
+	"cd '$T' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 2>'$T/err'; echo \$? >'$T/status'"
 tm set-option -w -t kp remain-on-exit on
-kpid=$(tm display-message -p -t kp '#{pane_pid}')
+shpid=$(tm display-message -p -t kp '#{pane_pid}')
+_kprof_started() { kpid=$(pgrep -P "$shpid" -x kprof-top) && [ -n "$kpid" ]; }
+wait_until 5 _kprof_started || fail "kprof-top did not start in tmux"
 track_pid "$kpid"
 wait_attached "$kpid"
 
@@ -91,8 +94,9 @@ PY
 # q: gone within a second, terminal restored, target left running.
 tm send-keys -t kp q
 wait_until 1 _not_alive "$kpid" || fail "kprof-top still running 1 s after q"
-status=$(tm display-message -p -t kp '#{pane_dead_status}')
-[ "$status" = 0 ] || fail "kprof-top exited with status '$status' after q; stderr: $(head -c 400 "$T/err")"
+wait_for_file "$T/status" 5 "exit status of kprof-top"
+[ "$(cat "$T/status")" = 0 ] || fail "kprof-top exited with status $(cat "$T/status") after q; stderr: $(head -c 400 "$T/err")"
+[ ! -s "$T/err" ] || fail "kprof-top wrote to stderr: $(head -c 400 "$T/err")"
 state=$(proc_state "$pid")
 case $state in
 R | S) ;;

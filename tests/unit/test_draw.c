@@ -1,0 +1,200 @@
+/* Drawing without a terminal: curses on /dev/null, read back with
+ * mvinnwstr.  Long, UTF-8, wide, control and invalid names are cut to their
+ * cell with an ellipsis; the whole screen draws at every size from 200x60
+ * down to below the 20x6 minimum, in the table, tree and help views. */
+#include "config.h"
+
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include <cmocka.h>
+
+#include "analysis/model.h"
+#include "tui/curses.h"
+#include "tui/keys.h"
+#include "tui/tui.h"
+
+struct fixture {
+	FILE *out, *in;
+	SCREEN *scr;
+	struct app a;
+	struct model *m;
+	pthread_mutex_t lock;
+	struct tui_source src;
+};
+
+static bool fx_finished(void *ctx) { return true; }
+static void fx_stop(void *ctx) { }
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof *fx);
+	static const char *const names[] = {
+		"main", "a_function_with_a_name_much_longer_than_any_column_could_hold_"
+		"even_on_a_terminal_one_hundred_and_twenty_columns_wide",
+		"größe_berechnen", "\xe8\xa8\x88\xe7\xae\x97\xe9\x96\xa2\xe6\x95\xb0",  /* 計算関数 */
+		"ctl\x01\x1b[31mred", "bad\xff\xfeutf8",
+	};
+	uint32_t ids[6];
+
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		skip();
+	fx->out = fopen("/dev/null", "w");
+	fx->in = fopen("/dev/null", "r");
+	fx->scr = newterm("xterm-256color", fx->out, fx->in);
+	if (!fx->scr)
+		skip();   /* no terminfo entry on this machine */
+	set_term(fx->scr);
+	resizeterm(40, 120);
+	fx->m = model_new(300);
+	for (size_t i = 0; i < 6; i++)
+		ids[i] = funcs_intern(fx->m->funcs, names[i], i % 2 ? "libx.so" : "prog");
+	for (uint32_t i = 1; i < 6; i++)
+		model_add_stack(fx->m, 1000000000ULL, 7, (uint32_t[]){ ids[0], ids[i] }, 2, 10 - i);
+	model_add_stack(fx->m, 1000000000ULL, 7, (uint32_t[]){ ids[0], ids[1], ids[2] }, 3, 3);
+	threads_set_name(fx->m->threads, 7, "w\xc3\xb6rker");
+	pthread_mutex_init(&fx->lock, NULL);
+	fx->src = (struct tui_source){ .model = fx->m, .lock = &fx->lock, .finished = fx_finished,
+				       .stop = fx_stop, .pid = 7, .frequency = 99, .delay = 1 };
+	fx->a.src = &fx->src;
+	fx->a.utf8 = true;
+	fx->a.window = 2;
+	fx->a.lines = 40;
+	fx->a.cols = 120;
+	view_init(&fx->a);
+	tui_data_take(&fx->a.data[0], NULL, &fx->src, 0);
+	view_update(&fx->a);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!fx->scr)
+		return 0;
+	endwin();
+	delscreen(fx->scr);
+	view_fini(&fx->a);
+	tui_data_fini(&fx->a.data[0]);
+	tui_data_fini(&fx->a.data[1]);
+	model_free(fx->m);
+	pthread_mutex_destroy(&fx->lock);
+	fclose(fx->out);
+	fclose(fx->in);
+	free(fx);
+	return 0;
+}
+
+/* The text at y, x over w columns, as UTF-8, trailing blanks removed. */
+static const char *screen_text(int y, int x, int w)
+{
+	static char out[1024];
+	wchar_t wbuf[512];
+	size_t n;
+
+	memset(wbuf, 0, sizeof wbuf);
+	mvinnwstr(y, x, wbuf, w);
+	n = wcstombs(out, wbuf, sizeof out - 1);
+	if (n == (size_t)-1)
+		n = 0;
+	out[n] = '\0';
+	while (n && out[n - 1] == ' ')
+		out[--n] = '\0';
+	return out;
+}
+
+static void test_fit(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+
+	erase();
+	/* Cut with an ellipsis in exactly w columns; padded otherwise. */
+	assert_int_equal(draw_text(a, 0, 0, 10, "abcdefghijklmno", 0, false), 10);
+	assert_string_equal(screen_text(0, 0, 20), "abcdefghi\u2026");
+	draw_text(a, 1, 0, 10, "abc", 0, true);
+	assert_string_equal(screen_text(1, 0, 10), "       abc");
+	/* UTF-8: columns, not bytes. */
+	draw_text(a, 2, 0, 8, "größe_berechnen", 0, false);
+	assert_string_equal(screen_text(2, 0, 8), "größe_b\u2026");
+	/* Wide characters: a 2-column character never straddles the cut. */
+	draw_text(a, 3, 0, 6, "計算関数", 0, false);
+	assert_string_equal(screen_text(3, 0, 6), "計算\u2026");
+	assert_int_equal(draw_width(a, "計算関数"), 8);
+	/* Control characters and bytes that are not UTF-8 become '?'. */
+	draw_text(a, 4, 0, 30, "ctl\x01\x1b[31mred", 0, false);
+	assert_string_equal(screen_text(4, 0, 30), "ctl??[31mred");
+	draw_text(a, 5, 0, 30, "bad\xff\xfeutf8", 0, false);
+	assert_string_equal(screen_text(5, 0, 30), "bad??utf8");
+	/* Cut from the left for a tail (tree guides). */
+	draw_text_tail(a, 6, 0, 5, "0123456789", 0);
+	assert_string_equal(screen_text(6, 0, 5), "\u20266789");
+	/* Nothing outside the screen or for no width. */
+	assert_int_equal(draw_text(a, 7, 0, 0, "x", 0, false), 0);
+	assert_int_equal(draw_text(a, 100, 0, 5, "x", 0, false), 0);
+	/* ASCII fallback when the locale is not UTF-8. */
+	a->utf8 = false;
+	draw_text(a, 8, 0, 5, "abcdefgh", 0, false);
+	assert_string_equal(screen_text(8, 0, 5), "abcd~");
+	a->utf8 = true;
+}
+
+/* The CPU table's rows hold the names, cut at the column. */
+static void test_screen(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	bool found, seen_long = false;
+
+	draw_screen(a);
+	assert_non_null(strstr(screen_text(0, 0, 120), "kprof-top"));
+	for (int y = 0; y < 40; y++) {
+		const char *line = screen_text(y, 0, 120);
+		if (strstr(line, "a_function_with_a_name_much_longer"))
+			seen_long = strstr(line, "\u2026") != NULL;
+		assert_null(strstr(line, "\x1b"));
+	}
+	assert_true(seen_long);
+	/* Every view at every size, down past the minimum. */
+	static const int sizes[][2] = { { 60, 200 }, { 24, 80 }, { 13, 40 }, { 6, 20 },
+					{ 5, 20 }, { 6, 19 }, { 2, 5 }, { 1, 1 } };
+	for (int v = 0; v < 4; v++) {
+		a->help = v == 3;
+		a->tree.active = false;
+		if (v == 1)
+			keys_dispatch(a, '\n', &found);
+		if (v == 2)
+			a->pane = 1;
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			resizeterm(sizes[s][0], sizes[s][1]);
+			draw_screen(a);
+			/* Below the minimum: "terminal too small", as much as fits. */
+			if ((sizes[s][0] < 6 || sizes[s][1] < 20) && sizes[s][1] > 1)
+				assert_int_equal(screen_text(0, 0, sizes[s][1])[0], 't');
+		}
+		a->pane = 0;
+	}
+	resizeterm(6, 19);
+	draw_screen(a);
+	assert_string_equal(screen_text(0, 0, 19), "terminal too small");
+	resizeterm(6, 20);
+	draw_screen(a);
+	assert_non_null(strstr(screen_text(0, 0, 20), "kprof-top"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_screen, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
