@@ -275,7 +275,12 @@ void maps_add(struct maps *m, const struct map_entry *e)
 	if (!e->deleted)
 		attach_module(m, &nm, has_left ? &left : lo > 0 ? &m->v[lo - 1] : NULL,
 			      has_right ? &right : hi < m->n ? &m->v[hi] : NULL);
+	/* Address-keyed caches (symbols, unwind state) only care about code and
+	 * modules; malloc's anonymous mmaps come and go all the time and must
+	 * not flush them. */
+	bool matters = nm.mod || (nm.prot & PROT_EXEC);
 	for (size_t i = lo; i < hi; i++) {
+		matters |= m->v[i].mod || (m->v[i].prot & PROT_EXEC);
 		if ((i == lo && has_left) || (i == hi - 1 && has_right))
 			continue;
 		free(m->v[i].path);
@@ -290,7 +295,8 @@ void maps_add(struct maps *m, const struct map_entry *e)
 	m->v[lo++] = nm;
 	if (has_right)
 		m->v[lo] = right;
-	m->generation++;
+	if (matters)
+		m->generation++;
 }
 
 void maps_load_text(struct maps *m, const char *text)

@@ -64,7 +64,8 @@ void maps_add(struct maps *m, const struct map_entry *e);
 void maps_clear(struct maps *m);
 /* The mapping containing addr, or NULL. */
 const struct map *maps_find(const struct maps *m, uint64_t addr);
-/* Bumped on every change, so caches keyed on addresses know to flush. */
+/* Bumped on every change to code or module mappings, so caches keyed on
+ * code addresses know to flush (anonymous data mappings don't bump it). */
 uint64_t maps_generation(const struct maps *m);
 /* The mappings in address order, for listing them. */
 size_t maps_count(const struct maps *m);

@@ -308,6 +308,19 @@ static void test_generation(void **state)
 	g = maps_generation(m);
 	(void)maps_find(m, 0x1000);
 	assert_int_equal(maps_generation(m), g);
+	/* Anonymous data (malloc's mmaps) over data: caches keyed on code stay. */
+	struct map_entry anon = entry(0x7e0000000000, 0x7e0000100000, 0, "");
+	anon.prot = PROT_READ | PROT_WRITE;
+	maps_add(m, &anon);
+	maps_add(m, &anon);
+	assert_int_equal(maps_generation(m), g);
+	assert_non_null(maps_find(m, 0x7e0000000000));
+	/* …but anything replacing code flushes them. */
+	struct map_entry over = entry(0x3000, 0x4000, 0, "");
+	over.prot = PROT_READ | PROT_WRITE;
+	maps_add(m, &over);
+	assert_true(maps_generation(m) > g);
+	g = maps_generation(m);
 	maps_clear(m);
 	assert_true(maps_generation(m) > g);
 	assert_int_equal(maps_count(m), 0);
