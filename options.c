@@ -89,8 +89,12 @@ static int options_set(struct options *o, const struct option_def *d, const char
 		v = strtod(arg, &end);
 		if (errno || end == arg || *end || v < d->min || v > d->max ||
 		    (d->type != OPT_DOUBLE && v != (double)(long long)v)) {
-			snprintf(err, errlen, "--%s: '%s' is not a %s between %g and %g", d->name, arg,
-				 d->type == OPT_DOUBLE ? "number" : "whole number", d->min, d->max);
+			if (d->type == OPT_DOUBLE)
+				snprintf(err, errlen, "--%s: '%s' is not a number between %g and %g",
+					 d->name, arg, d->min, d->max);
+			else
+				snprintf(err, errlen, "--%s: '%s' is not a whole number between %.0f and %.0f",
+					 d->name, arg, d->min, d->max);
 			return -1;
 		}
 		if (d->type == OPT_DOUBLE)

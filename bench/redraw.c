@@ -17,6 +17,7 @@
 #include "tui/curses.h"
 #include "tui/keys.h"
 #include "tui/tui.h"
+#include "synth.h"
 
 #define RUNS 50
 
@@ -60,28 +61,13 @@ int main(int argc, char **argv)
 	struct tui_source src = { .model = m, .lock = &lock, .finished = done, .stop = stop,
 				  .pid = 1, .frequency = 99, .delay = 1 };
 	struct app a = { .src = &src };
-	unsigned seed = 1;
-	uint32_t frames[32], mainf;
 	double ms[RUNS];
-	char name[64];
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
 	SCREEN *scr;
 	bool found;
 
-	mainf = funcs_intern(m->funcs, "main", "bench");
-	for (unsigned f = 1; f < nfuncs; f++) {
-		snprintf(name, sizeof name, "%s_%u", f % 7 ? "func" : "leaf", f);
-		funcs_intern(m->funcs, name, f % 3 ? "bench" : "libbench.so");
-	}
-	/* Distinct stacks: main, then 6-24 random frames; over 60 seconds. */
-	for (unsigned i = 0; i < nstacks; i++) {
-		uint32_t n = 6 + (uint32_t)(rand_r(&seed) % 19);
-		frames[0] = mainf;
-		for (uint32_t k = 1; k < n; k++)
-			frames[k] = 1 + (uint32_t)(rand_r(&seed) % (nfuncs - 1));
-		model_add_stack(m, (uint64_t)(i % 60) * 1000000000ULL + i, 1 + i % 16, frames, n,
-				1 + (uint64_t)(rand_r(&seed) % 5));
-	}
+	synth_model(m, nstacks, nfuncs, 5);
+	uint32_t mainf = funcs_intern(m->funcs, "main", "bench");   /* already there: its id */
 	printf("Synthetic model: %u distinct stacks, %u functions, %.1f MB of stacks+timeline\n\n",
 	       stacks_count(m->stacks), funcs_count(m->funcs), (double)model_memory(m) / 1e6);
 

@@ -1,0 +1,53 @@
+/* bench/export: how long the exporters take on a big model (DESIGN.md:
+ * folded export of a million samples under one second), and how much
+ * memory the model holds.  Prints a Markdown table for docs/performance.md.
+ *
+ *   make bench/export && bench/export [STACKS] [SAMPLES] */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "analysis/export.h"
+#include "analysis/model.h"
+#include "common/clock.h"
+#include "synth.h"
+
+#define RUNS 5
+
+static double bench_time_ms(export_fn *fn, const struct model *m, FILE *out)
+{
+	double best = 1e18;
+
+	for (int i = 0; i < RUNS; i++) {
+		uint64_t t0 = clock_monotonic_ns();
+		if (fn(out, m, 0) != 0)
+			return -1;
+		double ms = (double)(clock_monotonic_ns() - t0) / 1e6;
+		best = ms < best ? ms : best;
+	}
+	return best;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned nstacks = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
+	unsigned samples = argc > 2 ? (unsigned)atoi(argv[2]) : 1000000;
+	struct model *m = model_new(300);
+	FILE *out = fopen("/dev/null", "w");
+	unsigned long long n;
+
+	if (!out || nstacks == 0)
+		return 1;
+	/* Mean weight (1 + max) / 2 gives about the requested sample count. */
+	n = synth_model(m, nstacks, 5000, 2 * samples / nstacks - 1);
+	printf("Model: %u distinct stacks, %llu samples, %.1f MB (stacks + timeline)\n\n",
+	       stacks_count(m->stacks), n, (double)model_memory(m) / 1e6);
+	printf("| export (window: all) | best of %d, ms |\n|---|---:|\n", RUNS);
+	printf("| folded stacks | %.1f |\n", bench_time_ms(export_folded, m, out));
+	printf("| JSON snapshot | %.1f |\n", bench_time_ms(export_json, m, out));
+	printf("| text report | %.1f |\n", bench_time_ms(export_report, m, out));
+	fclose(out);
+	model_free(m);
+	return 0;
+}
