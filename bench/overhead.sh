@@ -183,6 +183,7 @@ for r in range(args.rounds):
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             note("round %d, %s %s %s Hz: FAILED: %s" % (r + 1, cfg[0], cfg[1], cfg[2], e))
             continue
+        res["round"] = r
         results.setdefault(key, []).append(res)
     note("round %d/%d done (%.0f s)" % (r + 1, args.rounds, time.monotonic() - t_begin))
 
@@ -199,6 +200,16 @@ base = [robust(x) for x in base_runs]
 base_med = statistics.median(base)
 base_whole_med = statistics.median(x["units_per_s"] for x in base_runs)
 target_share = statistics.median(x["cpu_s"] / x["wall_s"] for x in base_runs)
+
+# Paired: each run against the baselines of its own round (taken within
+# ~30 s of it), which cancels the slow drift of a shared VM's speed.
+round_base = {}
+for x in base_runs:
+    round_base.setdefault(x["round"], []).append(robust(x))
+round_base = {r: statistics.mean(v) for r, v in round_base.items()}
+
+def paired(runs):
+    return [100.0 * (1 - robust(x) / round_base[x["round"]]) for x in runs if x["round"] in round_base]
 
 def med(v):
     v = [x for x in v if x is not None]
@@ -221,12 +232,13 @@ if target_share < 0.95 or (max(base) - min(base)) / base_med > 0.05:
           " its rate varied by more than 5 %). Differences below the baseline row's spread"
           " are noise; re-run on an idle machine before quoting these numbers.**")
 print()
-print("| profiler | call graph | rate (Hz) | target slowdown, median % (min … max) | whole-window slowdown, median % | profiler CPU, % of one core | kprof-top's own report, s CPU |")
-print("|---|---|---:|---:|---:|---:|---:|")
+print("| profiler | call graph | rate (Hz) | target slowdown, median % (min … max) | paired with its round's baseline, median % | whole-window slowdown, median % | profiler CPU, % of one core | kprof-top's own report, s CPU |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 bslow = [100.0 * (1 - b / base_med) for b in base]
 bwhole = [100.0 * (1 - x["units_per_s"] / base_whole_med) for x in base_runs]
-print("| none (baseline: the noise floor) | – | – | %+.2f (%+.1f … %+.1f) | %+.2f | – | – |"
-      % (statistics.median(bslow), min(bslow), max(bslow), statistics.median(bwhole)))
+print("| none (baseline: the noise floor) | – | – | %+.2f (%+.1f … %+.1f) | %s | %+.2f | – | – |"
+      % (statistics.median(bslow), min(bslow), max(bslow), fmt(med(paired(base_runs)), "%+.2f"),
+         statistics.median(bwhole)))
 for hz in rates:
     for key in [k for k in (c[:3] for c in configs) if k[2] == hz]:
         if key not in results:
@@ -235,9 +247,10 @@ for hz in rates:
         slow = [100.0 * (1 - robust(x) / base_med) for x in runs]
         whole = [100.0 * (1 - x["units_per_s"] / base_whole_med) for x in runs]
         prof_pct = [100.0 * x["prof_cpu_s"] / x["prof_wall_s"] for x in runs if x["prof_cpu_s"] is not None]
-        print("| %s | %s | %d | %s (%s … %s) | %s | %s | %s |" % (
+        print("| %s | %s | %d | %s (%s … %s) | %s | %s | %s | %s |" % (
             key[0], key[1], hz, fmt(med(slow), "%+.2f"), fmt(min(slow), "%+.1f"),
-            fmt(max(slow), "%+.1f"), fmt(med(whole), "%+.2f"), fmt(med(prof_pct), "%.2f"),
+            fmt(max(slow), "%+.1f"), fmt(med(paired(runs)), "%+.2f"), fmt(med(whole), "%+.2f"),
+            fmt(med(prof_pct), "%.2f"),
             fmt(med([x["kprof_cpu_s"] for x in runs]), "%.3f")))
 print()
 print("Slowdown = 1 − (target work rate) / (median baseline work rate); negative = noise.")
