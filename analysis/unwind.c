@@ -6,6 +6,10 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define UNW_REMOTE_ONLY
@@ -21,6 +25,34 @@
 extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
 					       unw_dyn_info_t *di, unw_proc_info_t *pi,
 					       int need_unwind_info, void *arg);
+
+/* libunwind guards its caches and memory pools with a lock taken with all
+ * signals blocked (sigprocmask around every lookup), so that a signal
+ * handler unwinding the same thread cannot deadlock.  Debian's build has
+ * no lock-free per-thread cache, so that is two syscalls per frame: in
+ * this VM they were most of an unwind's 18 µs.  kprof-top never unwinds
+ * from a signal handler, so while this thread unwinds, libunwind's calls
+ * skip the syscall; everyone else's go through.  An executable's own
+ * definition wins over libc's for calls from shared libraries. */
+static __thread bool unwind_active;
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	int e;
+
+	if (unwind_active) {
+		/* libunwind restores this later, which is skipped alike. */
+		if (old)
+			sigemptyset(old);
+		return 0;
+	}
+	e = pthread_sigmask(how, set, old);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
 
 struct unwinder {
 	struct maps *maps;
@@ -232,8 +264,11 @@ int unwinder_unwind(struct unwinder *u, const struct event_sample *s,
 	if (maps_generation(u->maps) != u->maps_gen)
 		unwinder_flush(u);
 	ips[n++] = s->regs[EVENT_REG_IP];
-	if (unw_init_remote(&cursor, u->as, &ctx) < 0)
+	unwind_active = true;
+	if (unw_init_remote(&cursor, u->as, &ctx) < 0) {
+		unwind_active = false;
 		return n;
+	}
 	while (n < max) {
 		step = unw_step(&cursor);
 		if (step <= 0)
@@ -248,6 +283,7 @@ int unwinder_unwind(struct unwinder *u, const struct event_sample *s,
 		prev_sp = sp;
 		ips[n++] = ip;
 	}
+	unwind_active = false;
 	*complete = step == 0 && !ctx.stack_exhausted;
 	return n;
 }
