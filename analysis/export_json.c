@@ -12,6 +12,7 @@
 #include "export.h"
 #include "hotspots.h"
 #include "model.h"
+#include "thread_hotspots.h"
 #include "../common/xalloc.h"
 
 #define SNAPSHOT_VERSION 1
@@ -127,40 +128,83 @@ static json_t *json_cpu(const struct model *m, uint32_t window_secs, uint64_t *i
 	return cpu;
 }
 
-static json_t *json_threads(const struct threads *t)
+static json_t *json_threads(const struct model *m, uint32_t window_secs)
 {
+	const struct threads *t = m->threads;
+	struct thread_hotspot *hot;
+	size_t nhot = thread_hotspots_hottest_in(m->stacks, m->thread_stacks, window_secs, &hot);
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < threads_count(t); i++) {
 		const struct thread_info *ti = threads_at(t, i);
+		const struct thread_hotspot *h = thread_hotspots_find(hot, nhot, ti->tid);
+		const struct func *fn = h ? funcs_get(m->funcs, h->func) : NULL;
 		json_t *o = json_object();
 		json_object_set_new(o, "tid", json_integer(ti->tid));
 		json_object_set_new(o, "name", json_str(ti->name));
 		json_object_set_new(o, "samples", json_u64(ti->samples));
 		json_object_set_new(o, "exited", json_boolean(ti->exited));
+		if (fn) {
+			json_object_set_new(o, "hottest_function", json_str(fn->name));
+			json_object_set_new(o, "hottest_self_samples", json_u64(h->self));
+		}
 		json_array_append_new(a, o);
 	}
+	free(hot);
 	return a;
+}
+
+/* alloc: RSS and its trend from the once-a-second readings; call sites
+ * have no collector yet.  A number that is unknown stays 0 (the core keys
+ * are numbers) and the *_known flag and the note say so. */
+static json_t *json_alloc(const struct usage_rates *u)
+{
+	json_t *alloc = json_object();
+
+	json_object_set_new(alloc, "rss_bytes", json_u64(u->has_rss ? u->rss_bytes : 0));
+	json_object_set_new(alloc, "rss_growth_bytes_per_s",
+			    json_real(u->has_growth ? u->rss_growth_bytes_per_s : 0.0));
+	json_object_set_new(alloc, "rss_known", json_boolean(u->has_rss));
+	json_object_set_new(alloc, "sites", json_array());
+	json_object_set_new(alloc, "note", json_string(u->has_rss
+		? "rss from /proc/PID/status once a second, growth the least-squares slope "
+		  "over the window; allocation call sites are not collected yet"
+		: "no RSS reading (/proc/PID/status unreadable or the target gone); "
+		  "allocation call sites are not collected yet"));
+	return alloc;
+}
+
+/* io: rchar/wchar rates (what the process asked the kernel to move) and
+ * the storage side (read_bytes/write_bytes); per-fd data is not collected
+ * yet. */
+static json_t *json_io(const struct usage_rates *u)
+{
+	json_t *io = json_object();
+
+	json_object_set_new(io, "read_bytes_per_s", json_real(u->has_io ? u->read_bytes_per_s : 0.0));
+	json_object_set_new(io, "write_bytes_per_s", json_real(u->has_io ? u->write_bytes_per_s : 0.0));
+	json_object_set_new(io, "disk_read_bytes_per_s",
+			    json_real(u->has_io ? u->disk_read_bytes_per_s : 0.0));
+	json_object_set_new(io, "disk_write_bytes_per_s",
+			    json_real(u->has_io ? u->disk_write_bytes_per_s : 0.0));
+	json_object_set_new(io, "rates_known", json_boolean(u->has_io));
+	json_object_set_new(io, "fds", json_array());
+	json_object_set_new(io, "note", json_string(u->has_io
+		? "rates from /proc/PID/io (rchar/wchar; disk_*: read_bytes/write_bytes) "
+		  "once a second over the window; per-fd data is not collected yet"
+		: u->io_unreadable
+		? "/proc/PID/io was not readable (it needs ptrace access to the target: "
+		  "same user, or CAP_SYS_PTRACE): rates unknown, not zero; "
+		  "per-fd data is not collected yet"
+		: "fewer than two readings of /proc/PID/io in the window: rates unknown; "
+		  "per-fd data is not collected yet"));
+	return io;
 }
 
 /* Sections whose collectors don't exist yet: present, empty, with a note,
  * so readers can rely on the shape. */
 static void json_empty_sections(json_t *root)
 {
-	json_t *alloc = json_object(), *io = json_object();
-
-	json_object_set_new(alloc, "rss_bytes", json_integer(0));
-	json_object_set_new(alloc, "rss_growth_bytes_per_s", json_real(0.0));
-	json_object_set_new(alloc, "sites", json_array());
-	json_object_set_new(alloc, "note", json_string(NO_COLLECTOR));
-	json_object_set_new(root, "alloc", alloc);
-
-	json_object_set_new(io, "read_bytes_per_s", json_real(0.0));
-	json_object_set_new(io, "write_bytes_per_s", json_real(0.0));
-	json_object_set_new(io, "fds", json_array());
-	json_object_set_new(io, "note", json_string(NO_COLLECTOR));
-	json_object_set_new(root, "io", io);
-
 	/* locks is an array in the core format, so its note is a sibling. */
 	json_object_set_new(root, "locks", json_array());
 	json_object_set_new(root, "locks_note", json_string(NO_COLLECTOR));
@@ -172,6 +216,7 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	double dur = model_duration_s(m);
 	uint64_t in_window = 0;
 	json_t *cpu = json_cpu(m, window_secs, &in_window);
+	struct usage_rates u;
 
 	json_object_set_new(root, "format", json_string("kprof-snapshot"));
 	json_object_set_new(root, "version", json_integer(SNAPSHOT_VERSION));
@@ -191,7 +236,10 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 		100.0 * (double)m->stats.profiler_cpu_ns / 1e9 / dur : 0.0));
 	json_object_set_new(root, "profiler", prof);
 	json_object_set_new(root, "cpu", cpu);
-	json_object_set_new(root, "threads", json_threads(m->threads));
+	json_object_set_new(root, "threads", json_threads(m, window_secs));
+	usage_rates(m->usage, window_secs, &u);
+	json_object_set_new(root, "alloc", json_alloc(&u));
+	json_object_set_new(root, "io", json_io(&u));
 	json_empty_sections(root);
 
 	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));

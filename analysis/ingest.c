@@ -107,6 +107,18 @@ static void ingest_sample(struct ingest *in, const struct event *ev)
 	model_add_stack(m, ev->time_ns, s->tid, in->frames, n, 1);
 }
 
+static void ingest_proc_stats(struct ingest *in, const struct event *ev)
+{
+	const struct event_proc_stats *ps = &ev->proc_stats;
+
+	if (ps->pid != in->pid)
+		return;
+	model_add_usage(in->model, &(struct usage_reading){
+		.time_ns = ev->time_ns, .has_rss = ps->has_rss, .rss_bytes = ps->rss_bytes,
+		.has_io = ps->has_io, .rchar = ps->rchar, .wchar = ps->wchar,
+		.read_bytes = ps->read_bytes, .write_bytes = ps->write_bytes });
+}
+
 static void ingest_mmap(struct ingest *in, const struct event_mmap *mm)
 {
 	struct map_entry e;
@@ -164,6 +176,9 @@ void ingest_event(struct ingest *in, const struct event *ev)
 		m->target.exited = true;
 		m->target.wait_status = ev->exit.wait_status;
 		break;
+	case EVENT_PROC_STATS:
+		ingest_proc_stats(in, ev);
+		return;
 	}
 	model_tick(m, ev->time_ns);
 }

@@ -1,5 +1,6 @@
 /* The model (see model.h): owns the function table, the interned stacks,
- * the timeline and the thread table, and keeps its own clock. */
+ * the timeline, the thread table, the per-thread stacks and the RSS/I/O
+ * readings, and keeps its own clock. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -15,6 +16,8 @@ struct model *model_new(uint32_t retain_secs)
 	m->stacks = stacks_new();
 	m->timeline = timeline_new(retain_secs);
 	m->threads = threads_new();
+	m->thread_stacks = thread_stacks_new(m->timeline, retain_secs);
+	m->usage = usage_new(retain_secs);
 	m->target.wait_status = -1;
 	return m;
 }
@@ -27,6 +30,8 @@ void model_free(struct model *m)
 	stacks_free(m->stacks);
 	timeline_free(m->timeline);
 	threads_free(m->threads);
+	thread_stacks_free(m->thread_stacks);
+	usage_free(m->usage);
 	free(m);
 }
 
@@ -51,12 +56,20 @@ void model_add_stack(struct model *m, uint64_t time_ns, uint32_t tid,
 	model_clock(m, time_ns);
 	timeline_add(m->timeline, time_ns, id, weight);
 	threads_sample(m->threads, tid, time_ns, weight);
+	thread_stacks_add(m->thread_stacks, time_ns, tid, id, weight);
+}
+
+void model_add_usage(struct model *m, const struct usage_reading *r)
+{
+	usage_add(m->usage, r);
+	model_tick(m, r->time_ns);
 }
 
 void model_tick(struct model *m, uint64_t time_ns)
 {
 	model_clock(m, time_ns);
 	timeline_tick(m->timeline, time_ns);
+	thread_stacks_tick(m->thread_stacks, time_ns);
 }
 
 double model_duration_s(const struct model *m)
@@ -66,5 +79,6 @@ double model_duration_s(const struct model *m)
 
 size_t model_memory(const struct model *m)
 {
-	return sizeof *m + stacks_memory(m->stacks) + timeline_memory(m->timeline);
+	return sizeof *m + stacks_memory(m->stacks) + timeline_memory(m->timeline) +
+	       thread_stacks_memory(m->thread_stacks);
 }

@@ -11,8 +11,10 @@
 
 #include "funcs.h"
 #include "stacks.h"
+#include "thread_stacks.h"
 #include "threads.h"
 #include "timeline.h"
+#include "usage.h"
 
 /* What is being profiled and how: filled by main, shown by every output. */
 struct model_target {
@@ -48,6 +50,8 @@ struct model {
 	struct stacks *stacks;
 	struct timeline *timeline;
 	struct threads *threads;
+	struct thread_stacks *thread_stacks;   /* per (thread, stack), windowed */
+	struct usage *usage;                   /* RSS and I/O readings */
 	struct model_target target;
 	struct model_stats stats;
 	uint64_t start_ns, now_ns;  /* earliest and newest event time */
@@ -59,16 +63,19 @@ struct model *model_new(uint32_t retain_secs);
 void model_free(struct model *m);
 /* Record weight samples of one stack (function ids, root first; n may be 0
  * for a sample with no usable frame) on tid: interns the stack and counts it
- * in the timeline and the thread table.  Aggregation only: stats are the
- * ingest step's (see struct model_stats). */
+ * in the timeline, the thread table and the per-thread stacks.  Aggregation
+ * only: stats are the ingest step's (see struct model_stats). */
 void model_add_stack(struct model *m, uint64_t time_ns, uint32_t tid,
 		     const uint32_t *frames, uint32_t n, uint64_t weight);
+/* Record a reading of the target's RSS and I/O counters (advances the
+ * clock too). */
+void model_add_usage(struct model *m, const struct usage_reading *r);
 /* Advance the model's clock (no sample).  Tick at attach and at the end so
  * the duration covers idle time too. */
 void model_tick(struct model *m, uint64_t time_ns);
 /* Seconds covered: from the earliest event (sample or tick) to the newest. */
 double model_duration_s(const struct model *m);
-/* Bytes held by stacks and timeline, for the memory budget. */
+/* Bytes held by stacks, timelines and readings, for the memory budget. */
 size_t model_memory(const struct model *m);
 
 #endif

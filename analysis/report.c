@@ -11,6 +11,7 @@
 #include "export.h"
 #include "hotspots.h"
 #include "model.h"
+#include "thread_hotspots.h"
 #include "../common/xalloc.h"
 
 #define REPORT_WIDTH   100
@@ -21,6 +22,7 @@
 #define MODULE_COL     25
 #define PATH_SEP       " > "
 #define PATH_FRAME     40   /* columns one frame may take in a path */
+#define HOT_COL        38   /* what the threads' columns leave of REPORT_WIDTH */
 
 /* s for a table cell: control characters (a newline in a JIT's symbol would
  * break the table) become '?', and more than w columns is cut, marked with
@@ -40,6 +42,20 @@ static const char *fit(const char *s, size_t w, char *buf)
 static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* RSS, its growth and the read/write rates, over the report's window. */
+static void report_usage(FILE *f, const struct model *m, uint32_t window_secs)
+{
+	struct usage_rates u;
+	char rss[64], io[64];
+
+	usage_rates(m->usage, window_secs, &u);
+	if (!u.readings)
+		return;   /* no reading ever came (a replayed or synthetic model) */
+	usage_format_meters(&u, rss, sizeof rss, io, sizeof io);
+	fprintf(f, "process:   %s, I/O %s (rchar/wchar)%s\n", rss, io,
+		u.io_unreadable ? ", /proc/PID/io unreadable" : "");
 }
 
 static void report_header(FILE *f, const struct model *m, uint32_t window_secs,
@@ -74,6 +90,7 @@ static void report_header(FILE *f, const struct model *m, uint32_t window_secs,
 			" truncated (%.2f%%)\n", st->unwound,
 			(double)st->unwind_ns / 1e3 / (double)st->unwound,
 			st->truncated, pct(st->truncated, st->unwound));
+	report_usage(f, m, window_secs);
 	fprintf(f, "profiler:  %.3f s of CPU", (double)st->profiler_cpu_ns / 1e9);
 	if (dur > 0)
 		fprintf(f, " (%.2f%% of one core)", 100.0 * (double)st->profiler_cpu_ns / 1e9 / dur);
@@ -166,21 +183,30 @@ static void report_paths(FILE *f, const struct model *m, const struct hotspot *h
 	free(mine);
 }
 
-static void report_threads(FILE *f, const struct threads *t)
+/* Threads with their share of the run and their hottest function (most
+ * self samples on the thread in the report's window). */
+static void report_threads(FILE *f, const struct model *m, uint32_t window_secs)
 {
+	const struct threads *t = m->threads;
+	struct thread_hotspot *hot;
+	size_t nhot = thread_hotspots_hottest_in(m->stacks, m->thread_stacks, window_secs, &hot);
 	uint64_t all = 0;
-	char b1[21];
+	char b1[21], b2[HOT_COL + 1];
 
 	for (size_t i = 0; i < threads_count(t); i++)
 		all += threads_at(t, i)->samples;
 	fprintf(f, "\nThreads (%zu; samples over the whole run)\n", threads_count(t));
-	fprintf(f, "%10s  %-20s %10s %7s  %s\n", "TID", "NAME", "SAMPLES", "%", "STATE");
+	fprintf(f, "%10s  %-20s %10s %7s  %-7s  %s\n", "TID", "NAME", "SAMPLES", "%", "STATE",
+		"HOTTEST FUNCTION");
 	for (size_t i = 0; i < threads_count(t); i++) {
 		const struct thread_info *ti = threads_at(t, i);
-		fprintf(f, "%10" PRIu32 "  %-20s %10" PRIu64 " %7.2f  %s\n", ti->tid,
+		const struct thread_hotspot *h = thread_hotspots_find(hot, nhot, ti->tid);
+		fprintf(f, "%10" PRIu32 "  %-20s %10" PRIu64 " %7.2f  %-7s  %s\n", ti->tid,
 			fit(ti->name[0] ? ti->name : "?", 20, b1), ti->samples,
-			pct(ti->samples, all), ti->exited ? "exited" : "running");
+			pct(ti->samples, all), ti->exited ? "exited" : "running",
+			h ? fit(funcs_get(m->funcs, h->func)->name, HOT_COL, b2) : "-");
 	}
+	free(hot);
 }
 
 int export_report(FILE *f, const struct model *m, uint32_t window_secs)
@@ -198,7 +224,7 @@ int export_report(FILE *f, const struct model *m, uint32_t window_secs)
 	} else {
 		fprintf(f, "\nNo CPU samples%s.\n", window_secs ? " in this window" : "");
 	}
-	report_threads(f, m->threads);
+	report_threads(f, m, window_secs);
 	free(hs);
 	free(counts);
 	return ferror(f) ? -1 : 0;

@@ -19,6 +19,7 @@ enum event_kind {
 	EVENT_LOST,         /* records the kernel dropped */
 	EVENT_TICK,         /* time passes even when nothing is sampled */
 	EVENT_TARGET_EXIT,
+	EVENT_PROC_STATS,   /* RSS and I/O counters, about once a second */
 };
 
 /* User registers carried by a DWARF-mode sample, in this order.  Enough for
@@ -77,6 +78,23 @@ struct event_target_exit {
 	int wait_status;          /* as from waitpid(), or -1 when not our child */
 };
 
+/* The whole process's memory and I/O counters at time_ns, read by the
+ * sampler thread from /proc/PID/status (VmRSS) and /proc/PID/io about once a
+ * second (and once at attach).  Counters are cumulative since the process
+ * started; the analysis turns deltas into rates.  has_io is false when
+ * /proc/PID/io could not be read (it needs ptrace-read access: another
+ * user's process without CAP_SYS_PTRACE), has_rss when status could not:
+ * "unknown", not zero. */
+struct event_proc_stats {
+	uint32_t pid;
+	bool has_rss;
+	uint64_t rss_bytes;       /* VmRSS */
+	bool has_io;
+	uint64_t rchar, wchar;    /* bytes read(2)/write(2)-family calls moved */
+	uint64_t read_bytes;      /* bytes fetched from storage */
+	uint64_t write_bytes;     /* bytes sent (or to be sent) to storage */
+};
+
 struct event {
 	enum event_kind kind;
 	uint64_t time_ns;         /* CLOCK_MONOTONIC */
@@ -88,6 +106,7 @@ struct event {
 		struct event_thread thread;
 		struct event_lost lost;
 		struct event_target_exit exit;
+		struct event_proc_stats proc_stats;
 	};
 };
 

@@ -155,3 +155,69 @@ bool proc_check_target(pid_t pid, char *err, size_t errlen)
 	}
 	return true;
 }
+
+/* "Name:  value" lines: the value after name, or NULL. */
+static const char *proc_field(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		if (strncmp(p, name, len) == 0 && p[len] == ':')
+			return p + len + 1;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+static bool proc_field_u64(const char *text, const char *name, uint64_t *v)
+{
+	const char *p = proc_field(text, name);
+	char *end;
+
+	if (!p)
+		return false;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	return end != p && errno == 0;
+}
+
+bool proc_parse_rss(const char *status, uint64_t *bytes)
+{
+	uint64_t kb;
+
+	/* "VmRSS:	  1234 kB": the kernel always writes kB. */
+	if (!proc_field_u64(status, "VmRSS", &kb))
+		return false;
+	*bytes = kb * 1024;
+	return true;
+}
+
+bool proc_parse_io(const char *io, struct event_proc_stats *out)
+{
+	return proc_field_u64(io, "rchar", &out->rchar) &&
+	       proc_field_u64(io, "wchar", &out->wchar) &&
+	       proc_field_u64(io, "read_bytes", &out->read_bytes) &&
+	       proc_field_u64(io, "write_bytes", &out->write_bytes);
+}
+
+void proc_read_stats(pid_t pid, struct event_proc_stats *out)
+{
+	char path[64], *text;
+
+	memset(out, 0, sizeof *out);
+	out->pid = (uint32_t)pid;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	text = proc_read_file(path, NULL);
+	if (text)
+		out->has_rss = proc_parse_rss(text, &out->rss_bytes);
+	free(text);
+	/* Needs ptrace-read access to pid: may fail where sampling works. */
+	snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+	text = proc_read_file(path, NULL);
+	if (text)
+		out->has_io = proc_parse_io(text, out);
+	free(text);
+}

@@ -1,5 +1,5 @@
 /* /proc readers the sampler needs: the task list, maps text, the command
- * line, and whether a pid can be profiled at all. */
+ * line, memory and I/O counters, and whether a pid can be profiled at all. */
 #ifndef KPROF_PROC_H
 #define KPROF_PROC_H
 
@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "event.h"
 
 /* Read a whole (proc) file into a NUL-terminated malloc'd buffer; NULL and
  * errno on failure. */
@@ -17,6 +19,15 @@ int proc_tasks(pid_t pid, pid_t **tids);
 void proc_command(pid_t pid, char *buf, size_t size);
 /* One-letter state from /proc/PID/stat ('R', 'S', 'Z', …), 0 if gone. */
 char proc_state(pid_t pid);
+/* The memory and I/O counters of pid from /proc/PID/status and /proc/PID/io
+ * into *out (pid, has_rss, has_io and the counters; time is the caller's). */
+void proc_read_stats(pid_t pid, struct event_proc_stats *out);
+/* VmRSS from the text of a status file, in bytes; false when absent (a
+ * kernel thread, a zombie). */
+bool proc_parse_rss(const char *status, uint64_t *bytes);
+/* rchar, wchar, read_bytes and write_bytes from the text of an io file;
+ * false unless all four are there. */
+bool proc_parse_io(const char *io, struct event_proc_stats *out);
 /* Whether pid can be profiled; when not, a one-line reason in err. */
 bool proc_check_target(pid_t pid, char *err, size_t errlen);
 

@@ -1,7 +1,8 @@
 /* The sampler thread (see sampler.h).  Every tick (50 ms, or sooner when a
  * ring passes its watermark) it drains all rings and emits a TICK; once a
- * second it looks for threads the kernel isn't following; it watches for
- * the target's exit by waitpid (launched) or /proc (attached). */
+ * second it looks for threads the kernel isn't following and reads the
+ * target's RSS and I/O counters; it watches for the target's exit by
+ * waitpid (launched) or /proc (attached). */
 #include "config.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@
 
 #define SAMPLER_TICK_MS 50
 #define SAMPLER_RESCAN_TICKS 20
+#define SAMPLER_STATS_NS 1000000000ULL
 
 struct sampler {
 	struct sampler_config cfg;
@@ -63,15 +65,35 @@ static bool sampler_target_gone(struct sampler *s, int *status)
 	return false;
 }
 
+/* RSS and I/O counters, on the clock rather than every Nth tick: a tick
+ * ends early when a ring fills, and rates want evenly spaced readings. */
+static void sampler_emit_stats(struct sampler *s, uint64_t *next_ns)
+{
+	struct event ev = { .kind = EVENT_PROC_STATS };
+	uint64_t now = clock_monotonic_ns();
+
+	if (now < *next_ns)
+		return;
+	/* Late (a slow drain): the next one a second from now, not a burst. */
+	*next_ns = *next_ns + SAMPLER_STATS_NS > now ? *next_ns + SAMPLER_STATS_NS
+						      : now + SAMPLER_STATS_NS;
+	proc_read_stats(s->cfg.pid, &ev.proc_stats);
+	ev.time_ns = clock_monotonic_ns();
+	s->sink(s->ctx, &ev);
+}
+
 static void *sampler_main(void *arg)
 {
 	struct sampler *s = arg;
 	unsigned tick = 0;
+	uint64_t next_stats = 0;
 	int status;
 
+	sampler_emit_stats(s, &next_stats);
 	while (!atomic_load(&s->stop)) {
 		perf_session_poll(s->session, SAMPLER_TICK_MS);
 		sampler_emit(s, EVENT_TICK);
+		sampler_emit_stats(s, &next_stats);
 		if (++tick % SAMPLER_RESCAN_TICKS == 0)
 			perf_session_rescan(s->session);
 		if (sampler_target_gone(s, &status)) {
@@ -82,6 +104,12 @@ static void *sampler_main(void *arg)
 			s->sink(s->ctx, &ev);
 			break;
 		}
+	}
+	/* Stopped by the user or --duration: one last reading, so the rates
+	 * cover the whole time sampled. */
+	if (atomic_load(&s->stop)) {
+		next_stats = 0;
+		sampler_emit_stats(s, &next_stats);
 	}
 	perf_session_close(s->session);
 	s->session = NULL;

@@ -118,6 +118,7 @@ static void app_refresh(struct app *a)
 	int next = !a->cur;
 	bool was_exited = a->data[a->cur].valid && a->data[a->cur].target.exited;
 
+	a->data[next].per_thread = view_wants_threads(a);
 	tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
 	a->cur = next;
 	view_spark_push(a);

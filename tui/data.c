@@ -10,8 +10,11 @@
 #include "tui.h"
 #include "../analysis/hotspots.h"
 #include "../analysis/stacks.h"
+#include "../analysis/thread_hotspots.h"
+#include "../analysis/thread_stacks.h"
 #include "../analysis/threads.h"
 #include "../analysis/timeline.h"
+#include "../analysis/usage.h"
 #include "../common/clock.h"
 #include "../common/xalloc.h"
 
@@ -69,9 +72,69 @@ static void data_copy_threads(struct tui_data *d, const struct model *m)
 		t->samples = ti->samples;
 		t->exited = ti->exited;
 		t->cpu_pct = 0;
+		t->has_hot = false;
 		d->thread_samples += ti->samples;
 	}
 	d->nthreads = n;
+}
+
+static int data_tid_cmp(const void *a, const void *b)
+{
+	const struct tui_thot *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* The thread index of tid by binary search in byt (threads sorted by tid,
+ * their indices in .thread), or SIZE_MAX. */
+static size_t data_thread_of(const struct tui_thot *byt, size_t n, uint32_t tid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (byt[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && byt[lo].tid == tid ? byt[lo].thread : SIZE_MAX;
+}
+
+/* The split rows and each thread's hottest function in the window (the
+ * threads are copied already).  Under the model's lock. */
+static void data_per_thread(struct tui_data *d, const struct model *m, uint32_t window_secs)
+{
+	struct thread_stack_count *c;
+	struct thread_hotspot *rows, *hot;
+	size_t n = thread_stacks_window(m->thread_stacks, window_secs, &c);
+	size_t nrows = thread_hotspots_compute(m->stacks, c, n, &rows, NULL);
+	size_t nhot = thread_hotspots_hottest(rows, nrows, &hot);
+	struct tui_thot *byt = xmalloc((d->nthreads ? d->nthreads : 1) * sizeof *byt);
+
+	free(c);
+	for (size_t i = 0; i < d->nthreads; i++)
+		byt[i] = (struct tui_thot){ .tid = d->threads[i].tid, .thread = i };
+	qsort(byt, d->nthreads, sizeof *byt, data_tid_cmp);
+	xgrow(&d->thot, &d->thot_cap, nrows ? nrows : 1, sizeof *d->thot);
+	for (size_t i = 0; i < nrows; i++)
+		d->thot[i] = (struct tui_thot){
+			.tid = rows[i].tid, .func = rows[i].func,
+			.thread = data_thread_of(byt, d->nthreads, rows[i].tid),
+			.self = rows[i].self, .total = rows[i].total,
+			.self_pct = rows[i].self_pct, .total_pct = rows[i].total_pct };
+	d->nthot = nrows;
+	for (size_t i = 0; i < nhot; i++) {
+		size_t t = data_thread_of(byt, d->nthreads, hot[i].tid);
+		if (t == SIZE_MAX)
+			continue;
+		d->threads[t].has_hot = true;
+		d->threads[t].hot_func = hot[i].func;
+		d->threads[t].hot_self = hot[i].self;
+	}
+	free(byt);
+	free(hot);
+	free(rows);
 }
 
 /* Self samples per function in the last second (a share per second for the
@@ -139,6 +202,10 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 	data_copy_funcs(d, m);
 	data_copy_threads(d, m);
 	data_recent(d, m);
+	d->nthot = 0;
+	if (d->per_thread)
+		data_per_thread(d, m, window_secs);
+	usage_rates(m->usage, window_secs, &d->usage);
 	d->target = m->target;
 	d->stats = m->stats;
 	d->duration_s = model_duration_s(m);
@@ -165,6 +232,7 @@ void tui_data_fini(struct tui_data *d)
 	free(d->arena);
 	free(d->funcs);
 	free(d->threads);
+	free(d->thot);
 	free(d->recent);
 	memset(d, 0, sizeof *d);
 }

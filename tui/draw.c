@@ -150,14 +150,14 @@ static void draw_tabs(struct app *a, int y)
 
 /* Column widths for w columns (0: hidden): the flexible column takes what
  * the others leave; when even its minimum doesn't fit, fixed columns go,
- * rightmost first. */
-static void table_layout(const struct pane *p, int w, int *widths)
+ * rightmost first.  Columns the pane's mode hides are never there. */
+static void table_layout(const struct app *a, const struct pane *p, int w, int *widths)
 {
 	bool on[16];
 	int fixed, flex;
 
 	for (int c = 0; c < p->ncols; c++)
-		on[c] = true;
+		on[c] = panes_col_shown(a, p, c);
 	for (;;) {
 		int shown = 0, drop = -1;
 		fixed = 0;
@@ -189,7 +189,7 @@ static void draw_table(struct app *a, const struct pane *p, struct pane_state *p
 	int widths[16], x;
 	char buf[512];
 
-	table_layout(p, r.w, widths);
+	table_layout(a, p, r.w, widths);
 	draw_text(a, r.y, r.x, r.w, "", a->attr[THEME_TABLE_HEADER], false);
 	x = r.x;
 	for (int c = 0; c < p->ncols && x < r.x + r.w; c++) {

@@ -1,6 +1,7 @@
 /* The header of meters, htop-style: what is profiled and its state, the
- * target's CPU as a bar, sampling rates and losses, and how we sample and
- * what it costs us.  Three lines, or one on a short terminal. */
+ * target's CPU as a bar, sampling rates and losses, its memory and I/O
+ * rates, and how we sample and what it costs us.  Four lines, or one on a
+ * short terminal. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -16,7 +17,7 @@
 
 int header_lines(const struct app *a)
 {
-	return a->lines >= HEADER_FULL_LINES ? 3 : 1;
+	return a->lines >= HEADER_FULL_LINES ? 4 : 1;
 }
 
 /* Rates mean nothing once nothing more can arrive: show them as zero then,
@@ -133,6 +134,29 @@ static void header_rates(struct app *a, int y)
 	meter(a, y, x, "threads ", buf, THEME_METER_VALUE);
 }
 
+/* RSS 123.4M (+1.2M/s)  I/O R 3.4M/s W 0.1M/s, over the window shown:
+ * growth and rates are trends, so they follow w like the tables.  "n/a"
+ * when /proc could not tell (another user's process), never a false 0. */
+static void header_usage(struct app *a, int y)
+{
+	const struct usage_rates *u = &app_data(a)->usage;
+	char rss[64], io[64], buf[64];
+	int x = 0;
+
+	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
+	usage_format_meters(u, rss, sizeof rss, io, sizeof io);
+	/* Both start with their own label ("RSS ", "R "): split it off. */
+	x = meter(a, y, x, "RSS ", rss + 4, u->has_rss ? THEME_METER_VALUE : THEME_COLD);
+	x = meter(a, y, x, "I/O ", io, u->has_io ? THEME_METER_VALUE : THEME_COLD);
+	if (u->has_io) {
+		char r[24], w[24];
+		usage_format_rate(u->disk_read_bytes_per_s, false, r, sizeof r);
+		usage_format_rate(u->disk_write_bytes_per_s, false, w, sizeof w);
+		snprintf(buf, sizeof buf, "R %s W %s", r, w);
+		meter(a, y, x, "disk ", buf, THEME_METER_VALUE);
+	}
+}
+
 static void header_cost(struct app *a, int y)
 {
 	const struct tui_data *d = app_data(a);
@@ -158,8 +182,9 @@ static void header_cost(struct app *a, int y)
 void draw_header(struct app *a, int y, int h)
 {
 	header_title(a, y);
-	if (h >= 3) {
+	if (h >= 4) {
 		header_rates(a, y + 1);
-		header_cost(a, y + 2);
+		header_usage(a, y + 2);
+		header_cost(a, y + 3);
 	}
 }

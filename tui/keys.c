@@ -88,6 +88,7 @@ static unsigned k_freeze(struct app *a, int key)
 	return a->frozen ? TUI_REDRAW : TUI_REFRESH | TUI_REDRAW;
 }
 
+static unsigned k_split(struct app *a, int key) { return view_toggle_split(a); }
 static unsigned k_json(struct app *a, int key) { return view_export(a, true); }
 static unsigned k_folded(struct app *a, int key) { return view_export(a, false); }
 
@@ -156,6 +157,8 @@ static const struct key_binding key_table[] = {
 	{ 'w', "w", KEYS_GLOBAL, "time window: last 5 s, last 60 s, everything", k_window, "Window" },
 	{ 'p', "p", KEYS_GLOBAL, "freeze the display (sampling goes on)", k_freeze, "Freeze" },
 	{ ' ', "Space", KEYS_GLOBAL, NULL, k_freeze, NULL },
+	{ 't', "t", KEYS_GLOBAL, "CPU pane split by thread: a row per thread and function "
+	  "(perf top --sort tid,sym); again: not split", k_split, NULL },
 	{ 'e', "e", KEYS_GLOBAL, "write a JSON snapshot to kprof-PID-TIME.json", k_json, "JSON" },
 	{ 'f', "f", KEYS_GLOBAL, "write folded stacks to kprof-PID-TIME.folded", k_folded, "Folded" },
 	{ F(KEY_F(1)), "F1", KEYS_GLOBAL, "this help", k_help, "Help" },

@@ -1,5 +1,6 @@
 /* The threads pane: every thread the samples showed, alive or ended, with
- * its CPU use since the previous refresh and its share of the run. */
+ * its CPU use since the previous refresh, its share of the run, and its
+ * hottest function (most self samples on it in the window). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -9,16 +10,23 @@
 #include "panes.h"
 #include "tui.h"
 
-enum { COL_TID, COL_NAME, COL_STATE, COL_CPU, COL_SAMPLES, COL_SHARE };
+enum { COL_TID, COL_NAME, COL_STATE, COL_CPU, COL_SAMPLES, COL_SHARE, COL_HOT };
 
 static const struct pane_column thread_cols[] = {
 	[COL_TID] = { "TID", 8, true, true },
-	[COL_NAME] = { "NAME", 0, false, true },
+	[COL_NAME] = { "NAME", 16, false, true },
 	[COL_STATE] = { "STATE", 8, false, true },
 	[COL_CPU] = { "CPU%", 7, true, false },
 	[COL_SAMPLES] = { "SAMPLES", 10, true, false },
 	[COL_SHARE] = { "SHARE%", 7, true, false },
+	[COL_HOT] = { "HOTTEST FUNCTION", 0, false, true },
 };
+
+/* The thread's hottest function, "" when it has none in the window. */
+static const char *threads_hot(const struct tui_data *d, const struct tui_thread *t)
+{
+	return t->has_hot ? tui_data_func_name(d, t->hot_func) : "";
+}
 
 static size_t threads_rows(const struct app *a)
 {
@@ -46,6 +54,8 @@ static int threads_cmp(const struct app *a, int col, size_t i, size_t j)
 	case COL_SAMPLES:
 	case COL_SHARE:
 		return (x->samples > y->samples) - (x->samples < y->samples);
+	case COL_HOT:
+		return strcmp(threads_hot(app_data(a), x), threads_hot(app_data(a), y));
 	}
 	return 0;
 }
@@ -79,6 +89,10 @@ static void threads_cell(const struct app *a, size_t i, int col, char *buf, size
 	case COL_SHARE:
 		snprintf(buf, len, "%.2f", all ? 100.0 * (double)t->samples / (double)all : 0.0);
 		break;
+	case COL_HOT:
+		snprintf(buf, len, "%s", t->has_hot ? threads_hot(d, t) : "-");
+		*slot = t->has_hot ? THEME_NORMAL : THEME_COLD;
+		break;
 	}
 }
 
@@ -92,6 +106,14 @@ static const char *threads_label(const struct app *a, size_t i)
 	return app_data(a)->threads[i].name;
 }
 
+/* Enter drills into the thread's hottest function. */
+static int64_t threads_func(const struct app *a, size_t i)
+{
+	const struct tui_thread *t = &app_data(a)->threads[i];
+
+	return t->has_hot ? (int64_t)t->hot_func : -1;
+}
+
 const struct pane pane_threads = {
 	.name = "Threads",
 	.cols = thread_cols,
@@ -103,4 +125,5 @@ const struct pane pane_threads = {
 	.cell = threads_cell,
 	.id = threads_id,
 	.label = threads_label,
+	.func = threads_func,
 };

@@ -18,6 +18,11 @@ const struct pane *const *panes_all(size_t *n)
 	return panes;
 }
 
+bool panes_col_shown(const struct app *a, const struct pane *p, int col)
+{
+	return !p->shown || p->shown(a, col);
+}
+
 enum theme_slot panes_share_slot(double pct)
 {
 	if (pct >= 10.0)

@@ -39,9 +39,15 @@ struct pane {
 	const char *(*label)(const struct app *a, size_t i); /* what / searches */
 	/* The function to drill into from row i, or -1. */
 	int64_t (*func)(const struct app *a, size_t i);
+	/* Whether column col is part of the table now (NULL: all are); a
+	 * hidden column is neither drawn nor a sort choice. */
+	bool (*shown)(const struct app *a, int col);
 };
 
 extern const struct pane pane_cpu, pane_threads, pane_alloc, pane_io, pane_locks;
+
+/* Whether column col of p is shown in a's current mode. */
+bool panes_col_shown(const struct app *a, const struct pane *p, int col);
 
 /* Every pane, in tab order. */
 const struct pane *const *panes_all(size_t *n);

@@ -13,6 +13,7 @@
 #include "../analysis/calltree.h"
 #include "../analysis/funcs.h"
 #include "../analysis/model.h"
+#include "../analysis/usage.h"
 #include "../common/macros.h"
 
 struct filter;
@@ -43,9 +44,24 @@ struct tui_thread {
 	uint64_t samples;         /* over the whole run */
 	bool exited;
 	double cpu_pct;           /* since the previous copy, % of one core */
+	bool has_hot;             /* hot_func is known (per_thread copies only) */
+	uint32_t hot_func;        /* most self samples on this thread in the window */
+	uint64_t hot_self;
+};
+
+/* A row of the per-thread split: one function on one thread. */
+struct tui_thot {
+	uint32_t tid, func;
+	size_t thread;            /* index in threads, or SIZE_MAX if not listed */
+	uint64_t self, total;
+	double self_pct, total_pct;   /* of every thread's samples in the window */
 };
 
 struct tui_data {
+	/* Set by the caller before tui_data_take: also copy the per-thread
+	 * rows (thot, threads' hottest functions), which cost a second pass
+	 * over the window; only the threads pane and the split view need them. */
+	bool per_thread;
 	bool valid;
 	struct model_target target;
 	struct model_stats stats;
@@ -64,6 +80,9 @@ struct tui_data {
 	struct tui_thread *threads;
 	size_t nthreads, threads_cap;
 	uint64_t thread_samples;  /* the threads' samples, summed */
+	struct tui_thot *thot;    /* per (thread, function), by self then total */
+	size_t nthot, thot_cap;
+	struct usage_rates usage; /* RSS and I/O over the window */
 	/* Self samples per function id in the last second, for sparklines. */
 	uint32_t *recent;
 	size_t nrecent, recent_cap;
@@ -95,6 +114,8 @@ struct pane_state {
 	bool sort_asc;
 	uint64_t sel_id;          /* the selected row's identity, kept across updates */
 	bool has_sel;
+	int64_t sel_func;         /* its function (-1: none): where to stay when the
+				   * row itself goes (the split toggled) */
 };
 
 struct tree_view {
@@ -162,6 +183,7 @@ struct app {
 	char search[256];
 
 	int window;               /* index into tui_windows */
+	bool split;               /* CPU pane: a row per (thread, function) */
 	bool frozen;
 	bool sampling_stopped;    /* --duration reached */
 
@@ -197,6 +219,10 @@ unsigned view_sort(struct app *a, int delta);
 unsigned view_sort_invert(struct app *a);
 unsigned view_select_pane(struct app *a, size_t pane);
 unsigned view_export(struct app *a, bool json);
+/* t: the CPU pane split by thread, or not (and shown). */
+unsigned view_toggle_split(struct app *a);
+/* Whether the next copy needs the per-thread rows (tui_data.per_thread). */
+bool view_wants_threads(const struct app *a);
 /* The label of tab i (" 1 CPU "), as drawn and as clicked. */
 void view_tab_label(size_t i, char *buf, size_t len);
 /* A mouse event at screen y, x: button 1 a press, 4/5 the wheel.  Picks a

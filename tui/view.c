@@ -211,12 +211,19 @@ static void view_update_pane(struct app *a, size_t idx)
 			ps->rows[ps->nrows++] = i;
 	qsort_r(ps->rows, ps->nrows, sizeof *ps->rows, view_row_cmp, &sc);
 	/* Follow the selected row to where it went, like htop. */
-	if (ps->has_sel)
-		for (size_t r = 0; r < ps->nrows; r++)
-			if (p->id(a, ps->rows[r]) == ps->sel_id) {
-				ps->cursor = r;
+	if (ps->has_sel) {
+		size_t r;
+		for (r = 0; r < ps->nrows; r++)
+			if (p->id(a, ps->rows[r]) == ps->sel_id)
 				break;
-			}
+		/* The row is gone (the split toggled): its function's first row. */
+		if (r == ps->nrows && p->func && ps->sel_func >= 0)
+			for (r = 0; r < ps->nrows; r++)
+				if (p->func(a, ps->rows[r]) == ps->sel_func)
+					break;
+		if (r < ps->nrows)
+			ps->cursor = r;
+	}
 	view_clamp(&ps->cursor, &ps->top, ps->nrows, a->page);
 }
 
@@ -228,8 +235,10 @@ static void view_remember(struct app *a)
 	if (!ps || !p->id)
 		return;
 	ps->has_sel = ps->cursor < ps->nrows;
-	if (ps->has_sel)
+	if (ps->has_sel) {
 		ps->sel_id = p->id(a, ps->rows[ps->cursor]);
+		ps->sel_func = p->func ? p->func(a, ps->rows[ps->cursor]) : -1;
+	}
 }
 
 void view_update(struct app *a)
@@ -326,7 +335,10 @@ unsigned view_sort(struct app *a, int delta)
 
 	if (!ps || !p->ncols)
 		return TUI_NONE;
-	ps->sort_col = (ps->sort_col + delta + p->ncols) % p->ncols;
+	/* Step over columns the pane's mode hides (one is always shown). */
+	do
+		ps->sort_col = (ps->sort_col + delta + p->ncols) % p->ncols;
+	while (!panes_col_shown(a, p, ps->sort_col));
 	ps->sort_asc = p->cols[ps->sort_col].asc;
 	app_status(a, THEME_STATUS, "sorted by %s", p->cols[ps->sort_col].title);
 	return TUI_RECOMPUTE | TUI_REDRAW;
@@ -342,6 +354,19 @@ unsigned view_sort_invert(struct app *a)
 	return TUI_RECOMPUTE | TUI_REDRAW;
 }
 
+bool view_wants_threads(const struct app *a)
+{
+	return a->split || view_pane(a) == &pane_threads;
+}
+
+/* A new copy when the view now needs per-thread rows the current copy
+ * lacks (they are copied only while needed: they cost a second pass over
+ * the window). */
+static unsigned view_need_threads(const struct app *a)
+{
+	return view_wants_threads(a) && !app_data(a)->per_thread ? TUI_REFRESH : TUI_NONE;
+}
+
 unsigned view_select_pane(struct app *a, size_t pane)
 {
 	size_t n;
@@ -351,7 +376,32 @@ unsigned view_select_pane(struct app *a, size_t pane)
 		return TUI_NONE;
 	a->tree.active = false;
 	a->pane = pane;
-	return TUI_REDRAW;
+	return TUI_REDRAW | view_need_threads(a);
+}
+
+unsigned view_toggle_split(struct app *a)
+{
+	size_t n;
+	const struct pane *const *all = panes_all(&n);
+	struct pane_state *ps;
+
+	/* The split is the CPU pane's: show it there. */
+	a->tree.active = false;
+	if (view_pane(a) != &pane_cpu)
+		for (size_t i = 0; i < n; i++)
+			if (all[i] == &pane_cpu)
+				a->pane = i;
+	ps = &a->panes[a->pane];
+	view_remember(a);
+	a->split = !a->split;
+	if (!panes_col_shown(a, &pane_cpu, ps->sort_col)) {
+		ps->sort_col = pane_cpu.sort_col;
+		ps->sort_asc = pane_cpu.cols[ps->sort_col].asc;
+	}
+	app_status(a, THEME_STATUS, a->split
+		   ? "split by thread: a row per thread and function (t: back to functions)"
+		   : "functions over all threads (t: split by thread)");
+	return TUI_RECOMPUTE | TUI_REDRAW | view_need_threads(a);
 }
 
 /* kprof-PID-YYYYmmdd-HHMMSS.ext in the current directory, of the window

@@ -190,11 +190,86 @@ static void test_screen(void **state)
 	assert_non_null(strstr(screen_text(0, 0, 20), "kprof-top"));
 }
 
+/* The text of the whole screen, lines joined by newlines. */
+static const char *screen_all(int lines, int cols)
+{
+	static char all[16384];
+	size_t n = 0;
+
+	all[0] = '\0';
+	for (int y = 0; y < lines && n + (size_t)cols * 4 + 2 < sizeof all; y++)
+		n += (size_t)snprintf(all + n, sizeof all - n, "%s\n", screen_text(y, 0, cols));
+	return all;
+}
+
+/* The header's memory and I/O line, known and unknown; the split view's
+ * thread columns in place of the sparkline; the threads pane's hottest
+ * function. */
+static void test_meters_and_split(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	const char *all;
+
+	for (uint64_t s = 0; s <= 4; s++)
+		model_add_usage(fx->m, &(struct usage_reading){
+			.time_ns = (1 + s) * 1000000000ULL, .has_rss = true,
+			.rss_bytes = (10 + s) << 20, .has_io = true,
+			.rchar = s * 3 << 20, .wchar = s * 100 << 10 });
+	resizeterm(40, 120);
+	tui_data_take(&a->data[0], NULL, &fx->src, 0);
+	view_update(a);
+	draw_screen(a);
+	assert_string_equal(screen_text(2, 0, 120),
+			    "RSS 14.0M (+1.0M/s)  I/O R 3.0M/s W 100.0K/s  disk R 0B/s W 0B/s");
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "LAST 60s"));
+	assert_null(strstr(all, "THREAD"));
+
+	a->split = true;
+	a->data[0].per_thread = true;
+	tui_data_take(&a->data[0], NULL, &fx->src, 0);
+	view_update(a);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_null(strstr(all, "LAST 60s"));
+	assert_non_null(strstr(all, "TID"));
+	assert_non_null(strstr(all, "THREAD"));
+	assert_non_null(strstr(all, "w\u00f6rker"));
+	a->split = false;
+
+	a->pane = 1;
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "HOTTEST FUNCTION"));
+	/* Thread 7's most self samples: größe_berechnen (8, and 3 under ids[1]). */
+	assert_non_null(strstr(all, "größe_berechnen"));
+	a->pane = 0;
+
+	/* /proc/PID/io unreadable: n/a, not zeros. */
+	for (uint64_t s = 5; s <= 6; s++)
+		model_add_usage(fx->m, &(struct usage_reading){
+			.time_ns = (1 + s) * 1000000000ULL, .has_rss = true, .rss_bytes = 15 << 20 });
+	tui_data_take(&a->data[0], NULL, &fx->src, 5);
+	draw_screen(a);
+	assert_non_null(strstr(screen_text(2, 0, 120), "I/O R 3.0M/s"));   /* the window still has some */
+	struct model *m2 = model_new(60);
+	model_add_usage(m2, &(struct usage_reading){ .time_ns = 1, .has_rss = false });
+	model_add_usage(m2, &(struct usage_reading){ .time_ns = 1000000000ULL, .has_rss = false });
+	fx->src.model = m2;
+	tui_data_take(&a->data[0], NULL, &fx->src, 0);
+	draw_screen(a);
+	assert_string_equal(screen_text(2, 0, 120), "RSS n/a  I/O R n/a W n/a");
+	fx->src.model = fx->m;
+	model_free(m2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meters_and_split, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,6 +280,125 @@ static void test_json(void **state)
 	model_free(m);
 }
 
+/* Each thread's hottest function in threads[] and the report's table: of
+ * the window, absent for a thread with only an empty stack. */
+static void test_threads_hottest(void **state)
+{
+	struct model *m = build_model();
+	size_t len;
+	char *text = capture(export_json, m, 0, &len);
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, 0, &jerr), *th;
+	static const struct { uint32_t tid; const char *hot; uint64_t self; } want[] = {
+		{ 100, "leaf", 40 }, { 101, "line\nbreak", 25 }, { 102, NULL, 0 }, { 103, "spin", 20 },
+	};
+
+	assert_non_null(root);
+	th = get(root, "threads", JSON_ARRAY);
+	assert_int_equal(json_array_size(th), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *t = json_array_get(th, i);
+		assert_int_equal(json_integer_value(get(t, "tid", JSON_INTEGER)), want[i].tid);
+		if (!want[i].hot) {
+			assert_null(json_object_get(t, "hottest_function"));
+			continue;
+		}
+		assert_string_equal(json_string_value(get(t, "hottest_function", JSON_STRING)),
+				    want[i].hot);
+		assert_int_equal(json_integer_value(get(t, "hottest_self_samples", JSON_INTEGER)),
+				 want[i].self);
+	}
+	json_decref(root);
+	free(text);
+
+	text = capture(export_report, m, 0, &len);
+	assert_non_null(strstr(text, "50   50.00  running  leaf\n"));
+	assert_non_null(strstr(text, "5    5.00  running  -\n"));
+	assert_non_null(strstr(text, "20   20.00  exited   spin\n"));
+	free(text);
+	/* The last 2 s: only spin's thread has a hottest function. */
+	text = capture(export_json, m, 2, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	assert_non_null(root);
+	th = get(root, "threads", JSON_ARRAY);
+	assert_null(json_object_get(json_array_get(th, 0), "hottest_function"));
+	assert_string_equal(json_string_value(get(json_array_get(th, 3), "hottest_function",
+						  JSON_STRING)), "spin");
+	json_decref(root);
+	free(text);
+	model_free(m);
+}
+
+/* alloc and io filled from readings: RSS, its slope, rchar/wchar rates over
+ * the window; and with /proc/PID/io unreadable, rates unknown (not zero).
+ * The report's header line says the same. */
+static void test_usage_sections(void **state)
+{
+	struct model *m = build_model();
+	size_t len;
+	char *text;
+	json_error_t jerr;
+	json_t *root, *alloc, *io;
+
+	/* RSS 64 MiB + 1 MiB/s; rchar 2000/s; wchar 4096/s for 7 s, then
+	 * 8192/s; storage writes a quarter of that. */
+	for (uint64_t s = 0; s <= 10; s++) {
+		uint64_t w = s <= 7 ? s * 4096 : 7 * 4096 + (s - 7) * 8192;
+		model_add_usage(m, &(struct usage_reading){
+			.time_ns = (1000 + s) * SEC, .has_rss = true, .rss_bytes = (64 + s) << 20,
+			.has_io = true, .rchar = 500 + s * 2000, .wchar = w, .write_bytes = w / 4 });
+	}
+	text = capture(export_json, m, 0, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	assert_non_null(root);
+	alloc = get(root, "alloc", JSON_OBJECT);
+	assert_int_equal(json_integer_value(get(alloc, "rss_bytes", JSON_INTEGER)), 74 << 20);
+	assert_real(get(alloc, "rss_growth_bytes_per_s", JSON_REAL), 1 << 20);
+	assert_true(json_is_true(json_object_get(alloc, "rss_known")));
+	assert_non_null(strstr(json_string_value(get(alloc, "note", JSON_STRING)), "not collected yet"));
+	io = get(root, "io", JSON_OBJECT);
+	assert_real(get(io, "read_bytes_per_s", JSON_REAL), 2000);
+	assert_real(get(io, "write_bytes_per_s", JSON_REAL), (7 * 4096 + 3 * 8192) / 10.0);
+	assert_real(get(io, "disk_write_bytes_per_s", JSON_REAL), (7 * 4096 + 3 * 8192) / 40.0);
+	assert_true(json_is_true(json_object_get(io, "rates_known")));
+	assert_non_null(strstr(json_string_value(get(io, "note", JSON_STRING)), "per-fd"));
+	json_decref(root);
+	free(text);
+
+	/* The last 2 s of the window: writes at 8192/s. */
+	text = capture(export_json, m, 2, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	assert_non_null(root);
+	assert_real(get(get(root, "io", JSON_OBJECT), "write_bytes_per_s", JSON_REAL), 8192);
+	json_decref(root);
+	free(text);
+
+	text = capture(export_report, m, 0, &len);
+	assert_non_null(strstr(text, "process:   RSS 74.0M (+1.0M/s), I/O R 2.0K/s W 5.2K/s"));
+	free(text);
+	model_free(m);
+
+	/* io unreadable throughout. */
+	m = build_model();
+	for (uint64_t s = 0; s <= 3; s++)
+		model_add_usage(m, &(struct usage_reading){
+			.time_ns = (1000 + s) * SEC, .has_rss = true, .rss_bytes = 1 << 20 });
+	text = capture(export_json, m, 0, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	assert_non_null(root);
+	io = get(root, "io", JSON_OBJECT);
+	assert_real(get(io, "write_bytes_per_s", JSON_REAL), 0);
+	assert_true(json_is_false(json_object_get(io, "rates_known")));
+	assert_non_null(strstr(json_string_value(get(io, "note", JSON_STRING)), "not readable"));
+	assert_real(get(get(root, "alloc", JSON_OBJECT), "rss_growth_bytes_per_s", JSON_REAL), 0);
+	json_decref(root);
+	free(text);
+	text = capture(export_report, m, 0, &len);
+	assert_non_null(strstr(text, "process:   RSS 1.0M (+0B/s), I/O R n/a W n/a"));
+	free(text);
+	model_free(m);
+}
+
 /* Entries of dir other than . and .., concatenated, for "nothing left". */
 static int dir_entries(const char *dir, char *names_out, size_t size)
 {
@@ -553,6 +672,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_usage_sections),
+		cmocka_unit_test(test_threads_hottest),
 		cmocka_unit_test(test_to_file),
 		cmocka_unit_test(test_unwritable_dir),
 		cmocka_unit_test(test_report),

@@ -2,7 +2,7 @@
  * binding dispatches in its context and has help, no key is bound twice in
  * one context, and the main paths work on a synthetic model (drill-down and
  * back, re-root, filter with a bad pattern, search, sort, window, freeze,
- * export). */
+ * export, the per-thread split, the threads' hottest functions). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 #include "analysis/model.h"
 #include "tui/curses.h"
 #include "tui/keys.h"
+#include "tui/panes.h"
 #include "tui/tui.h"
 
 struct fixture {
@@ -92,6 +93,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A new copy of the model, as the loop's refresh takes it. */
+static void take_copy(struct app *a)
+{
+	int next = !a->cur;
+
+	a->data[next].per_thread = view_wants_threads(a);
+	tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
+	a->cur = next;
+}
+
 static unsigned press(struct app *a, int key)
 {
 	bool found;
@@ -99,11 +110,8 @@ static unsigned press(struct app *a, int key)
 
 	assert_true(found);
 	if (r & (TUI_REFRESH | TUI_RECOMPUTE)) {
-		if (r & TUI_REFRESH) {
-			int next = !a->cur;
-			tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
-			a->cur = next;
-		}
+		if (r & TUI_REFRESH)
+			take_copy(a);
 		view_update(a);
 	}
 	return r;
@@ -286,7 +294,7 @@ static void test_sort_window_freeze_export(void **state)
 	assert_string_equal(selected_func(a), "leaf_cold");
 	press(a, '<');
 	press(a, '<');   /* wraps to MODULE, ascending */
-	assert_int_equal(ps->sort_col, 5);
+	assert_string_equal(pane_cpu.cols[ps->sort_col].title, "MODULE");
 	press(a, KEYS_FN(KEY_HOME));
 	assert_string_equal(selected_func(a), "leaf_cold");   /* libc.so.6 < prog */
 
@@ -326,6 +334,156 @@ static void test_sort_window_freeze_export(void **state)
 	assert_int_equal(chmod(".", 0700), 0);
 }
 
+/* The text of the selected row's cell in the column titled title. */
+static const char *selected_cell(struct app *a, const char *title)
+{
+	static char buf[256];
+	struct pane_state *ps = view_pane_state(a);
+	const struct pane *p = view_pane(a);
+	enum theme_slot slot;
+
+	for (int c = 0; c < p->ncols; c++)
+		if (!strcmp(p->cols[c].title, title)) {
+			p->cell(a, ps->rows[ps->cursor], c, buf, sizeof buf, &slot);
+			return buf;
+		}
+	fail_msg("no column %s", title);
+	return NULL;
+}
+
+static int col_of(const struct pane *p, const char *title)
+{
+	for (int c = 0; c < p->ncols; c++)
+		if (!strcmp(p->cols[c].title, title))
+			return c;
+	return -1;
+}
+
+/* t: a row per (thread, function), the tid and thread name shown, the
+ * sparkline hidden; the cursor stays on its function both ways; shares stay
+ * of all samples, so a function's rows add up to its unsplit row. */
+static void test_split(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct pane_state *ps = &a->panes[0];
+
+	/* Per-thread rows are copied only when something shows them. */
+	assert_false(app_data(a)->per_thread);
+	assert_int_equal(app_data(a)->nthot, 0);
+	assert_int_equal(ps->nrows, 4);
+
+	press(a, KEYS_FN(KEY_DOWN));
+	assert_string_equal(selected_func(a), "leaf_cold");
+	assert_true(press(a, 't') & TUI_REFRESH);
+	assert_true(a->split);
+	assert_true(app_data(a)->per_thread);
+	/* hot-thread: leaf_hot, worker, main; cold-thread: leaf_cold, worker, main. */
+	assert_int_equal(ps->nrows, 6);
+	assert_string_equal(tui_data_func_name(app_data(a),
+					       app_data(a)->thot[ps->rows[ps->cursor]].func), "leaf_cold");
+	assert_string_equal(selected_cell(a, "TID"), "101");
+	assert_string_equal(selected_cell(a, "THREAD"), "cold-thread");
+	assert_string_equal(selected_cell(a, "SELF%"), "36.36");   /* 40 of 110 */
+	assert_false(panes_col_shown(a, &pane_cpu, col_of(&pane_cpu, "LAST 60s")));
+	assert_true(panes_col_shown(a, &pane_cpu, col_of(&pane_cpu, "TID")));
+	press(a, KEYS_FN(KEY_HOME));
+	assert_string_equal(selected_cell(a, "FUNCTION"), "leaf_hot");
+	assert_string_equal(selected_cell(a, "THREAD"), "hot-thread");
+	assert_string_equal(selected_cell(a, "SAMPLES"), "70");
+
+	/* Sorting steps over the hidden sparkline: SELF > TOTAL > SAMPLES > TID. */
+	press(a, '>');
+	press(a, '>');
+	press(a, '>');
+	assert_string_equal(pane_cpu.cols[ps->sort_col].title, "TID");
+	press(a, KEYS_FN(KEY_END));
+	assert_string_equal(selected_cell(a, "TID"), "101");
+	/* The filter is on function names, as unsplit. */
+	press(a, '\\');
+	type(a, "cold");
+	press(a, '\n');
+	assert_int_equal(ps->nrows, 1);
+	press(a, KEYS_ESC);
+	assert_int_equal(ps->nrows, 6);
+
+	/* Enter drills into the function over every thread. */
+	press(a, '/');
+	type(a, "leaf_cold");
+	press(a, '\n');
+	press(a, '\n');
+	assert_true(a->tree.active);
+	assert_int_equal(a->tree.focus, fx->leaf_cold);
+	press(a, KEYS_ESC);
+
+	/* Back: the cursor stays on leaf_cold; a sort by a column that is gone
+	 * returns to the default. */
+	press(a, 't');
+	assert_false(a->split);
+	assert_int_equal(ps->nrows, 4);
+	assert_string_equal(selected_func(a), "leaf_cold");
+	assert_string_equal(pane_cpu.cols[ps->sort_col].title, "SELF%");
+
+	/* A stack run by both threads: its rows add up to the function's. */
+	model_add_stack(fx->m, 10 * 1000000000ULL, 101,
+			(uint32_t[]){ fx->main_, fx->work, fx->leaf_hot }, 3, 5);
+	press(a, 't');
+	take_copy(a);
+	view_update(a);
+	uint64_t hot_self = 0;
+	for (size_t i = 0; i < app_data(a)->nthot; i++)
+		if (app_data(a)->thot[i].func == fx->leaf_hot)
+			hot_self += app_data(a)->thot[i].self;
+	assert_int_equal(hot_self, 75);
+	assert_int_equal(ps->nrows, 7);
+	/* From another pane, t shows the CPU pane. */
+	press(a, '2');
+	press(a, 't');
+	assert_int_equal(a->pane, 0);
+	assert_false(a->split);
+}
+
+/* The threads pane's hottest function: most self samples on the thread in
+ * the window; Enter drills into it. */
+static void test_threads_hottest(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct pane_state *ps = &a->panes[1];
+
+	assert_true(press(a, '2') & TUI_REFRESH);
+	assert_true(app_data(a)->per_thread);
+	assert_int_equal(ps->nrows, 2);
+	for (size_t r = 0; r < ps->nrows; r++) {
+		const struct tui_thread *t = &app_data(a)->threads[ps->rows[r]];
+		assert_true(t->has_hot);
+		assert_string_equal(tui_data_func_name(app_data(a), t->hot_func),
+				    t->tid == 100 ? "leaf_hot" : "leaf_cold");
+	}
+	/* The cold thread turns to leaf_hot in the last 5 s. */
+	for (uint64_t s = 11; s <= 20; s++)
+		model_add_stack(fx->m, s * 1000000000ULL, 101,
+				(uint32_t[]){ fx->main_, fx->work, fx->leaf_hot }, 3, 20);
+	press(a, 'w');   /* last 5 s */
+	for (size_t r = 0; r < ps->nrows; r++) {
+		const struct tui_thread *t = &app_data(a)->threads[ps->rows[r]];
+		if (t->tid == 101)
+			assert_string_equal(tui_data_func_name(app_data(a), t->hot_func), "leaf_hot");
+		else
+			assert_false(t->has_hot);   /* nothing of it in the window */
+	}
+	ps->cursor = 0;
+	while (app_data(a)->threads[ps->rows[ps->cursor]].tid != 101)
+		ps->cursor++;
+	assert_string_equal(selected_cell(a, "HOTTEST FUNCTION"), "leaf_hot");
+	press(a, '\n');
+	assert_true(a->tree.active);
+	assert_int_equal(a->tree.focus, fx->leaf_hot);
+	press(a, KEYS_ESC);
+	ps->cursor = ps->cursor ? 0 : 1;
+	assert_string_equal(selected_cell(a, "HOTTEST FUNCTION"), "-");
+}
+
 static void test_mouse(void **state)
 {
 	struct fixture *fx = *state;
@@ -363,6 +521,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter_and_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_window_freeze_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_hottest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
