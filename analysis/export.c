@@ -1,11 +1,13 @@
-/* export_to_file(): a file appears whole or not at all.  The writer fills a
- * temporary beside the destination (same directory, so rename() is atomic
- * and never crosses a filesystem) which is renamed over it only when every
- * write, the flush, fsync and close succeeded.  The one place in analysis/
+/* Exports as files.  export_render() runs a writer into memory, so a caller
+ * holding the model's lock holds it for the rendering only; export_write()
+ * then makes the file appear whole or not at all: a temporary beside the
+ * destination (same directory, so rename() is atomic) renamed over it only
+ * when every write, fsync and close succeeded.  The one place in analysis/
  * that makes syscalls. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +17,6 @@
 #include "export.h"
 #include "../common/xalloc.h"
 
-/* "dir/.name.XXXXXX" for "dir/name": hidden, so a failed run that could not
- * remove it (killed mid-write) doesn't look like a result. */
-static char *export_temp_template(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	char *tmpl;
-
-	xasprintf(&tmpl, "%.*s.%s.XXXXXX", dirlen, path, base);
-	return tmpl;
-}
-
 static void export_error(char *err, size_t errlen, const char *path, int errnum)
 {
 	if (!err || !errlen)
@@ -36,85 +25,132 @@ static void export_error(char *err, size_t errlen, const char *path, int errnum)
 		 errnum > 0 ? strerror(errnum) : "write error");
 }
 
-/* Devices and pipes (/dev/stdout, /dev/null, a FIFO) are written in place:
- * renaming a temporary over them would replace the device with a file. */
-static int export_to_special(const char *path, export_fn *fn, const struct model *m,
-			     uint32_t window_secs, char *err, size_t errlen)
+int export_render(export_fn *fn, const struct model *m, uint32_t window_secs,
+		  char **buf, size_t *len)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = open_memstream(buf, len);
 	int errnum = 0;
 
-	if (!f) {
-		export_error(err, errlen, path, errno);
+	if (!f)
 		return -1;
-	}
 	errno = 0;
 	if (fn(f, m, window_secs) != 0 || ferror(f))
 		errnum = errno ? errno : -1;
 	if (fclose(f) != 0 && !errnum)
 		errnum = errno;
 	if (errnum) {
-		export_error(err, errlen, path, errnum);
+		free(*buf);
+		*buf = NULL;
+		errno = errnum > 0 ? errnum : EIO;
 		return -1;
 	}
 	return 0;
 }
 
-int export_to_file(const char *path, export_fn *fn, const struct model *m,
-		   uint32_t window_secs, char *err, size_t errlen)
+static int export_write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Devices and pipes (/dev/stdout, /dev/null, a FIFO) are written in place:
+ * renaming a temporary over them would replace the device with a file. */
+static int export_write_special(const char *path, const char *data, size_t len,
+				char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0 || export_write_all(fd, data, len) != 0) {
+		export_error(err, errlen, path, errno);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		export_error(err, errlen, path, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new temporary "dir/.name.PID.N" for "dir/name": hidden, so one a killed
+ * run could not remove doesn't look like a result; created 0666 so the
+ * user's umask decides who may read it, as for any file they write. */
+static int export_open_temp(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+
+	for (unsigned n = 0; n < 100; n++) {
+		int fd;
+
+		xasprintf(tmp, "%.*s.%s.%d.%u", dirlen, path, base, (int)getpid(), n);
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		free(*tmp);
+	}
+	*tmp = NULL;
+	errno = EEXIST;
+	return -1;
+}
+
+int export_write(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
 	struct stat st;
 	char *tmp;
 	int fd, errnum = 0;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return export_to_special(path, fn, m, window_secs, err, errlen);
-	tmp = export_temp_template(path);
-	fd = mkstemp(tmp);
-
+		return export_write_special(path, data, len, err, errlen);
+	fd = export_open_temp(path, &tmp);
 	if (fd < 0) {
 		export_error(err, errlen, path, errno);
 		free(tmp);
 		return -1;
 	}
-	/* mkstemp makes 0600; an exported profile is meant to be shared, so
-	 * give it the usual mode of a new file rather than a private one. */
-	if (fchmod(fd, 0644) != 0) {
-		errnum = errno;
-		close(fd);
-		goto fail;
-	}
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		errnum = errno;
-		close(fd);
-		goto fail;
-	}
-
-	errno = 0;
-	int rc = fn(f, m, window_secs);
-	if (rc != 0 || ferror(f))
-		errnum = errno ? errno : -1;   /* -1: the writer said no reason */
-	if (!errnum && fflush(f) != 0)
+	if (export_write_all(fd, data, len) != 0)
 		errnum = errno;
 	/* Without fsync a crash after rename can leave an empty file where an
 	 * older good one was. */
-	if (!errnum && fsync(fileno(f)) != 0)
+	if (!errnum && fsync(fd) != 0)
 		errnum = errno;
-	if (fclose(f) != 0 && !errnum)
+	if (close(fd) != 0 && !errnum)
 		errnum = errno;
-	if (errnum)
-		goto fail;
-	if (rename(tmp, path) != 0) {
+	if (!errnum && rename(tmp, path) != 0)
 		errnum = errno;
-		goto fail;
+	if (errnum) {
+		export_error(err, errlen, path, errnum);
+		unlink(tmp);
+		free(tmp);
+		return -1;
 	}
 	free(tmp);
 	return 0;
+}
 
-fail:
-	export_error(err, errlen, path, errnum);
-	unlink(tmp);
-	free(tmp);
-	return -1;
+int export_to_file(const char *path, export_fn *fn, const struct model *m,
+		   uint32_t window_secs, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (export_render(fn, m, window_secs, &buf, &len) < 0) {
+		export_error(err, errlen, path, errno);
+		return -1;
+	}
+	rc = export_write(path, buf, len, err, errlen);
+	free(buf);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef KPROF_EXPORT_H
 #define KPROF_EXPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,6 +22,14 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs);
 int export_report(FILE *f, const struct model *m, uint32_t window_secs);
 
 typedef int export_fn(FILE *f, const struct model *m, uint32_t window_secs);
+
+/* Run fn into a malloc'd buffer (*buf, *len; caller frees).  0, or -1 with
+ * errno. */
+int export_render(export_fn *fn, const struct model *m, uint32_t window_secs,
+		  char **buf, size_t *len);
+/* Make path hold exactly data: via a temporary renamed into place, or in
+ * place for devices and pipes.  0, or -1 with a one-line reason in err. */
+int export_write(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 /* Write with fn into path via a temporary in the same directory, renamed
  * into place on success; on failure nothing is left and err (size errlen)

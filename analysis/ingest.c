@@ -171,6 +171,7 @@ void ingest_event(struct ingest *in, const struct event *ev)
 		m->stats.lost += ev->lost.count;
 		break;
 	case EVENT_TICK:
+		symbolizer_tick(in->sym, ev->time_ns);
 		break;
 	case EVENT_TARGET_EXIT:
 		m->target.exited = true;

@@ -278,7 +278,16 @@ void maps_add(struct maps *m, const struct map_entry *e)
 	/* Address-keyed caches (symbols, unwind state) only care about code and
 	 * modules; malloc's anonymous mmaps come and go all the time and must
 	 * not flush them. */
-	bool matters = nm.mod || (nm.prot & PROT_EXEC);
+	bool matters = nm.mod || (nm.prot & PROT_EXEC), identical = false;
+	/* Nor must the identical re-map the kernel reports when a JIT flips
+	 * its code pages' protection back and forth (W^X). */
+	if (hi - lo == 1 && !has_left && !has_right) {
+		const struct map *o = &m->v[lo];
+		if (o->start == nm.start && o->end == nm.end && o->pgoff == nm.pgoff &&
+		    o->prot == nm.prot && o->mod == nm.mod && o->bias == nm.bias &&
+		    (o->path && nm.path ? strcmp(o->path, nm.path) == 0 : o->path == nm.path))
+			identical = true;
+	}
 	for (size_t i = lo; i < hi; i++) {
 		matters |= m->v[i].mod || (m->v[i].prot & PROT_EXEC);
 		if ((i == lo && has_left) || (i == hi - 1 && has_right))
@@ -295,7 +304,7 @@ void maps_add(struct maps *m, const struct map_entry *e)
 	m->v[lo++] = nm;
 	if (has_right)
 		m->v[lo] = right;
-	if (matters)
+	if (matters && !identical)
 		m->generation++;
 }
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct symbolizer {
 	struct perf_sym *perf;
 	size_t nperf, capperf;
 	uint64_t perf_seq;
+	uint64_t perf_map_checked_ns;   /* event time of the last look */
 
 	char data_name[NAME_MAX_LEN];
 };
@@ -129,9 +131,10 @@ static void perf_map_parse_line(struct symbolizer *s, char *line)
 	p->name = xstrdup(symbols_demangle(name, buf, sizeof buf));
 }
 
-/* Read what was appended since last time, if the file grew.  JITs only
- * append, so a half-written last line is left for the next read. */
-static void perf_map_refresh(struct symbolizer *s)
+/* Read what was appended since last time, if the file grew; a file that
+ * shrank was rewritten and is read again from the start.  A half-written
+ * last line is left for the next read.  Returns whether entries changed. */
+static bool perf_map_refresh(struct symbolizer *s)
 {
 	struct stat st;
 	size_t len = 0;
@@ -139,11 +142,17 @@ static void perf_map_refresh(struct symbolizer *s)
 	FILE *f;
 
 	if (!s->perf_map_path || stat(s->perf_map_path, &st) != 0 ||
-	    st.st_size <= s->perf_map_read)
-		return;
+	    st.st_size == s->perf_map_read)
+		return false;
+	if (st.st_size < s->perf_map_read) {
+		for (size_t i = 0; i < s->nperf; i++)
+			free(s->perf[i].name);
+		s->nperf = 0;
+		s->perf_map_read = 0;
+	}
 	f = fopen(s->perf_map_path, "re");
 	if (!f)
-		return;
+		return false;
 	len = (size_t)(st.st_size - s->perf_map_read);
 	text = xmalloc(len + 1);
 	if (fseeko(f, s->perf_map_read, SEEK_SET) != 0)
@@ -161,6 +170,20 @@ static void perf_map_refresh(struct symbolizer *s)
 	s->perf_map_read += (off_t)(line - text);
 	free(text);
 	qsort(s->perf, s->nperf, sizeof *s->perf, cmp_perf);
+	return true;
+}
+
+void symbolizer_tick(struct symbolizer *s, uint64_t now_ns)
+{
+	/* At most once a second, on the clock of the events: a stat() per
+	 * cache miss would put a syscall in the sampling path. */
+	if (s->perf_map_checked_ns && now_ns - s->perf_map_checked_ns < 1000000000ULL)
+		return;
+	s->perf_map_checked_ns = now_ns;
+	/* Addresses that resolved to nothing before the new lines came must
+	 * be looked up again. */
+	if (perf_map_refresh(s))
+		cache_reset(s, s->nslots);
 }
 
 static const struct perf_sym *perf_map_find(struct symbolizer *s, uint64_t addr)
@@ -168,7 +191,6 @@ static const struct perf_sym *perf_map_find(struct symbolizer *s, uint64_t addr)
 	const struct perf_sym *best = NULL;
 	size_t lo = 0, hi;
 
-	perf_map_refresh(s);
 	hi = s->nperf;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -19,6 +19,10 @@ struct symbolizer *symbolizer_new(struct maps *maps, struct funcs *funcs,
 				  const char *perf_map_path);
 void symbolizer_free(struct symbolizer *s);
 
+/* Let time pass (event time, ns): at most once a second the perf map is
+ * re-read if it changed, and the address cache reset if it did. */
+void symbolizer_tick(struct symbolizer *s, uint64_t now_ns);
+
 /* The function id for a user-space address.  Callers pass return addresses
  * minus one so the call, not the next line, is named. */
 uint32_t symbolizer_func(struct symbolizer *s, uint64_t addr);

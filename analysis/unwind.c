@@ -1,8 +1,8 @@
 /* DWARF unwinding of copied user stacks (see unwind.h).  The design follows
  * perf's unwind-libunwind-local.c: find_proc_info binary-searches the
  * module's .eh_frame_hdr table through _Ux86_64_dwarf_search_unwind_table,
- * access_mem reads the stack copy or the module's file image, and a global
- * cache keeps repeated IPs from redoing the CFI work. */
+ * access_mem reads the stack copy or the module's file image, and
+ * libunwind's cache keeps repeated IPs from redoing the CFI work. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -107,23 +107,25 @@ static int unwind_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_in
 	struct unwind_ctx *ctx = arg;
 	const struct map *map = maps_find(ctx->u->maps, ip);
 	uint64_t hdr, hdr_size, eh_frame, fde_count;
-	uint8_t buf[4 + 8 + 8];
-	size_t off = 4, n;
+	uint8_t buf[4 + 8 + 8] = { 0 };
+	size_t off = 4, n, have;
 	unw_dyn_info_t di;
 
 	if (!map || !map->mod || !module_eh_frame_hdr(map->mod, &hdr, &hdr_size))
 		return -UNW_ENOINFO;
-	if (hdr_size < 12 || !module_read(map->mod, hdr, buf, MIN(sizeof buf, hdr_size)))
+	have = MIN(sizeof buf, hdr_size);
+	if (hdr_size < 12 || !module_read(map->mod, hdr, buf, have))
 		return -UNW_ENOINFO;
 	/* version 1; the table must be sorted 4-byte datarel pairs to search. */
 	if (buf[0] != 1 || buf[3] != (PE_DATAREL | PE_SDATA4))
 		return -UNW_ENOINFO;
+	/* A header that claims wider fields than it holds is corrupt. */
 	n = unwind_decode(buf + off, buf[1], hdr + off, hdr, &eh_frame);
-	if (!n)
+	if (!n || off + n > have)
 		return -UNW_ENOINFO;
 	off += n;
 	n = unwind_decode(buf + off, buf[2], hdr + off, hdr, &fde_count);
-	if (!n || buf[2] == PE_OMIT)
+	if (!n || buf[2] == PE_OMIT || off + n > have)
 		return -UNW_ENOINFO;
 	off += n;
 
@@ -156,7 +158,8 @@ static int unwind_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *v
 
 	if (write)
 		return -UNW_EINVAL;
-	if (addr >= sp && addr - sp + sizeof *valp <= s->stack_size) {
+	/* Written so that no sum can wrap: sp comes from the target. */
+	if (addr >= sp && s->stack_size >= sizeof *valp && addr - sp <= s->stack_size - sizeof *valp) {
 		memcpy(valp, s->stack + (addr - sp), sizeof *valp);
 		return 0;
 	}

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -405,11 +406,12 @@ unsigned view_toggle_split(struct app *a)
 }
 
 /* kprof-PID-YYYYmmdd-HHMMSS.ext in the current directory, of the window
- * shown.  Written under the model's lock: the exporters read the model. */
+ * shown. */
 unsigned view_export(struct app *a, bool json)
 {
-	char path[128], stamp[32], err[256];
+	char path[128], stamp[32], err[256], *buf = NULL;
 	time_t now = time(NULL);
+	size_t len = 0;
 	struct tm tm;
 	int rc;
 
@@ -417,10 +419,17 @@ unsigned view_export(struct app *a, bool json)
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 	snprintf(path, sizeof path, "kprof-%d-%s.%s", (int)a->src->pid, stamp,
 		 json ? "json" : "folded");
+	/* Render under the lock, write after it: the sampler thread waits on
+	 * the lock, and a slow disk must not stall it. */
 	pthread_mutex_lock(a->src->lock);
-	rc = export_to_file(path, json ? export_json : export_folded, a->src->model,
-			    tui_windows[a->window], err, sizeof err);
+	rc = export_render(json ? export_json : export_folded, a->src->model,
+			   tui_windows[a->window], &buf, &len);
 	pthread_mutex_unlock(a->src->lock);
+	if (rc < 0)
+		snprintf(err, sizeof err, "cannot export %s: %s", path, strerror(errno));
+	else
+		rc = export_write(path, buf, len, err, sizeof err);
+	free(buf);
 	if (rc < 0)
 		app_status(a, THEME_ERROR, "%s", err);
 	else

@@ -315,6 +315,12 @@ static void test_generation(void **state)
 	maps_add(m, &anon);
 	assert_int_equal(maps_generation(m), g);
 	assert_non_null(maps_find(m, 0x7e0000000000));
+	/* An identical re-map of code (a JIT's mprotect) leaves them too. */
+	struct map_entry same = entry(0x3000, 0x5000, 0x2000, "/bin/prog");
+	maps_add(m, &same);
+	g = maps_generation(m);
+	maps_add(m, &same);
+	assert_int_equal(maps_generation(m), g);
 	/* …but anything replacing code flushes them. */
 	struct map_entry over = entry(0x3000, 0x4000, 0, "");
 	over.prot = PROT_READ | PROT_WRITE;

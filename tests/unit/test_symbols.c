@@ -191,13 +191,17 @@ static void test_fallbacks(void **state)
 	assert_sym(f, UINT64_MAX, "0xffffffffffffffff", "[unknown]");
 }
 
-static void append(const char *path, const char *text)
+/* Append to the perf map and let a second of event time pass, which is
+ * when the symbolizer looks at the file again. */
+static void append(struct fx *f, const char *text)
 {
-	FILE *fp = fopen(path, "a");
+	static uint64_t now;
+	FILE *fp = fopen(f->perf_map, "a");
 
 	assert_non_null(fp);
 	fputs(text, fp);
 	fclose(fp);
+	symbolizer_tick(f->sym, now += 1000000000ULL);
 }
 
 static void test_perf_map(void **state)
@@ -206,7 +210,7 @@ static void test_perf_map(void **state)
 	const char *mod = strrchr(f->perf_map, '/') + 1;
 
 	add_line(f, "7f3000000000-7f3000010000 r-xp 00000000 00:00 0");
-	append(f->perf_map, "7f3000001000 100 LazyCompile:*hot app.js:10\n"
+	append(f, "7f3000001000 100 LazyCompile:*hot app.js:10\n"
 			    "0x7f3000002000 0x20 _ZN3foo3barEv\n"
 			    "garbage line\n"
 			    "7f3000003000 0 zero_size_ignored\n");
@@ -218,14 +222,16 @@ static void test_perf_map(void **state)
 
 	/* A JIT appends; a half-written line waits until it is whole, and
 	 * later code at a reused address wins. */
-	append(f->perf_map, "7f3000004000 40 fresh");
+	append(f, "7f3000004000 40 fresh");
 	assert_sym(f, 0x7f3000004004ULL, "0x7f3000004004", "[anon]");
-	append(f->perf_map, "_code\n7f3000001000 10 recompiled\n");
+	append(f, "_code\n7f3000001000 10 recompiled\n");
 	assert_sym(f, 0x7f3000004008ULL, "fresh_code", mod);
+	/* Looked up (and cached) before its line was whole: named now. */
+	assert_sym(f, 0x7f3000004004ULL, "fresh_code", mod);
 	assert_sym(f, 0x7f3000001008ULL, "recompiled", mod);
 	assert_sym(f, 0x7f3000001020ULL, "LazyCompile:*hot app.js:10", mod);
 	/* Outside any mapping too (code the maps haven't caught up with). */
-	append(f->perf_map, "6000 10 early\n");
+	append(f, "6000 10 early\n");
 	assert_sym(f, 0x6004, "early", mod);
 }
 
