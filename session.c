@@ -190,10 +190,19 @@ static void session_end_child(struct session *s)
 
 	if (!s->launched || s->model->target.exited)
 		return;
-	if (waitpid(s->pid, &status, WNOHANG) == 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, &status, 0);
+	if (waitpid(s->pid, &status, WNOHANG) != 0)
+		return;
+	/* A stopped child can't act on SIGTERM; one that ignores it gets 2 s. */
+	kill(s->pid, SIGTERM);
+	kill(s->pid, SIGCONT);
+	for (int i = 0; i < 40; i++) {
+		struct timespec nap = { 0, 50 * 1000000L };
+		if (waitpid(s->pid, &status, WNOHANG) != 0)
+			return;
+		nanosleep(&nap, NULL);
 	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
 }
 
 static int session_outputs(struct session *s)
@@ -225,6 +234,11 @@ int session_run(const struct options *o)
 	bool usage = false;
 	int rc, live_rc;
 
+	/* Before anything starts: a launched command must not run for nothing. */
+	if (!o->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "kprof-top: the live view needs a terminal: use -b for a text report\n");
+		return 2;
+	}
 	pthread_mutex_init(&s.lock, NULL);
 	s.model = model_new(SESSION_RETAIN_SECS);
 	rc = session_target(&s, err, sizeof err);
@@ -244,6 +258,7 @@ int session_run(const struct options *o)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	if (!o->batch)
 		tui_block_signals();

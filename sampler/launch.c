@@ -82,6 +82,9 @@ int launch_go(struct launch *l, const char *cmd, char *err, size_t errlen)
 
 void launch_abort(struct launch *l)
 {
+	/* Through the gate already: it runs the command, which won't end. */
+	if (l->gate_fd < 0 && l->pid > 0)
+		kill(l->pid, SIGKILL);
 	if (l->gate_fd >= 0)
 		close(l->gate_fd);     /* the child reads EOF and exits */
 	if (l->status_fd >= 0)

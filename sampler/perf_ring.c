@@ -23,8 +23,10 @@ int perf_ring_open(struct perf_ring *r, int fd, size_t data_pages)
 	r->map_size = (data_pages + 1) * page;
 	r->base = mmap(NULL, r->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (r->base == MAP_FAILED) {
+		int e = errno;
 		r->base = NULL;
-		return -errno;
+		r->fd = -1;
+		return -e;
 	}
 	meta = r->base;
 	/* Newer kernels say where the data lives; older ones put it one page in. */

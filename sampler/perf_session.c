@@ -77,6 +77,16 @@ static bool session_known(const struct perf_session *s, pid_t tid)
 	return false;
 }
 
+/* A thread that exited: its id may be reused, and the list stays short. */
+static void session_forget(struct perf_session *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nknown; i++)
+		if (s->known[i] == tid) {
+			s->known[i] = s->known[--s->nknown];
+			return;
+		}
+}
+
 static void session_add_known(struct perf_session *s, pid_t tid)
 {
 	if (session_known(s, tid))
@@ -96,6 +106,8 @@ static void session_record(struct perf_session *s, const struct perf_event_heade
 	/* FORK records name the threads the kernel already follows. */
 	if (ev.kind == EVENT_THREAD_START && ev.thread.pid == (uint32_t)s->cfg.pid)
 		session_add_known(s, (pid_t)ev.thread.tid);
+	else if (ev.kind == EVENT_THREAD_EXIT && ev.thread.pid == (uint32_t)s->cfg.pid)
+		session_forget(s, (pid_t)ev.thread.tid);
 	s->sink(s->ctx, &ev);
 }
 
@@ -115,7 +127,7 @@ static void session_attr(struct perf_session *s)
 	if (s->cfg.dwarf) {
 		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 		a->sample_regs_user = perf_record_regs_mask();
-		a->sample_stack_user = s->cfg.stack_bytes;
+		a->sample_stack_user = (s->cfg.stack_bytes + 7) & ~7u;   /* EINVAL unless aligned */
 	} else {
 		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
 		a->exclude_callchain_kernel = 1;
@@ -215,9 +227,11 @@ void perf_session_rescan(struct perf_session *s)
 
 	if (s->cfg.launched)
 		return;   /* every thread descends from the one we opened */
-	/* FORK records name the threads the kernel already follows. */
-	perf_session_poll(s, 0);
+	/* FORK records name the threads the kernel already follows.  List the
+	 * tasks first and drain after: a thread started in between then has
+	 * its FORK drained too, instead of getting a second set of events. */
 	n = proc_tasks(s->cfg.pid, &tids);
+	perf_session_poll(s, 0);
 	session_raise_nofile((size_t)(s->nev + (size_t)(n > 0 ? n : 0) * (size_t)s->ncpus));
 	for (int i = 0; i < n; i++)
 		if (!session_known(s, tids[i]))

@@ -21,14 +21,16 @@
 #include "tui.h"
 #include "../common/clock.h"
 
-/* The signals the loop reads: the session blocks the first three, we add
- * the terminal's. */
+/* The signals the loop reads: the session blocks the first ones, we add
+ * the terminal's.  SIGQUIT (Ctrl-\) quits like q, restoring the terminal,
+ * instead of dumping core with the screen in raw mode. */
 static void tui_signals(sigset_t *s)
 {
 	sigemptyset(s);
 	sigaddset(s, SIGINT);
 	sigaddset(s, SIGTERM);
 	sigaddset(s, SIGHUP);
+	sigaddset(s, SIGQUIT);
 	sigaddset(s, SIGWINCH);
 	sigaddset(s, SIGTSTP);
 }
