@@ -1,7 +1,7 @@
 /* kprof-demo: the workload `kprof-top --demo` profiles.  Three threads with
  * a known profile, so a newcomer can check what kprof-top shows:
  *   "render"  shade_pixels() under render_frame()          ~1 core
- *   "server"  tokenize() 2/3 and checksum() 1/3, both under handle_request()
+ *   "server"  tokenize() and checksum(), roughly evenly, under handle_request()
  *   "main"    mostly asleep, waking every 100 ms
  * Runs for --seconds N (default 60) or until killed. */
 #include "config.h"
