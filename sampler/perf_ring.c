@@ -109,18 +109,3 @@ void perf_ring_end(struct perf_ring *r)
 	if (meta)
 		__atomic_store_n(&meta->data_tail, r->tail, __ATOMIC_RELEASE);
 }
-
-size_t perf_ring_read(struct perf_ring *r, perf_ring_fn *fn, void *ctx)
-{
-	const struct perf_event_header *h;
-	size_t count = 0;
-
-	perf_ring_begin(r);
-	while ((h = perf_ring_peek(r))) {
-		fn(ctx, h);
-		perf_ring_advance(r);
-		count++;
-	}
-	perf_ring_end(r);
-	return count;
-}

@@ -21,9 +21,6 @@ struct perf_ring {
 	const struct perf_event_header *cur;   /* peeked, not yet consumed */
 };
 
-/* Called for each record; the record is valid during the call only. */
-typedef void perf_ring_fn(void *ctx, const struct perf_event_header *hdr);
-
 /* Map data_pages (a power of two) of ring for fd.  0 or -errno. */
 int perf_ring_open(struct perf_ring *r, int fd, size_t data_pages);
 void perf_ring_close(struct perf_ring *r);
@@ -35,8 +32,5 @@ void perf_ring_begin(struct perf_ring *r);
 const struct perf_event_header *perf_ring_peek(struct perf_ring *r);
 void perf_ring_advance(struct perf_ring *r);
 void perf_ring_end(struct perf_ring *r);
-/* Hand every complete record to fn, then release the space to the kernel.
- * Returns the number of records. */
-size_t perf_ring_read(struct perf_ring *r, perf_ring_fn *fn, void *ctx);
 
 #endif

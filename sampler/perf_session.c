@@ -374,13 +374,3 @@ void perf_session_close(struct perf_session *s)
 	free(s->pfds);
 	free(s);
 }
-
-bool perf_session_kernel(const struct perf_session *s)
-{
-	return !s->attr.exclude_kernel;
-}
-
-int perf_session_nr_events(const struct perf_session *s)
-{
-	return (int)s->nev;
-}

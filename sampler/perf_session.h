@@ -36,8 +36,5 @@ size_t perf_session_poll(struct perf_session *s, int timeout_ms);
 void perf_session_rescan(struct perf_session *s);
 /* Disable, drain what is left, close every event and ring. */
 void perf_session_close(struct perf_session *s);
-/* Whether kernel-mode samples are included (refused when unprivileged). */
-bool perf_session_kernel(const struct perf_session *s);
-int perf_session_nr_events(const struct perf_session *s);
 
 #endif

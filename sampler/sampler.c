@@ -33,7 +33,6 @@ struct sampler {
 	pthread_t thread;
 	atomic_bool stop;
 	atomic_bool finished;
-	bool kernel;             /* kernel-mode samples included */
 };
 
 static void sampler_emit(struct sampler *s, enum event_kind kind)
@@ -185,7 +184,6 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 		*usage = true;
 		return NULL;
 	}
-	s->kernel = perf_session_kernel(s->session);
 	rc = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the sampler thread: %s", strerror(rc));
@@ -199,11 +197,6 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 bool sampler_finished(const struct sampler *s)
 {
 	return atomic_load(&((struct sampler *)s)->finished);
-}
-
-bool sampler_kernel(const struct sampler *s)
-{
-	return s->kernel;
 }
 
 void sampler_stop(struct sampler *s)

@@ -33,7 +33,5 @@ bool sampler_finished(const struct sampler *s);
 /* Stop sampling: the thread drains what is left, closes every event and
  * ring (the target runs on untouched), and is joined.  Frees s. */
 void sampler_stop(struct sampler *s);
-/* Whether kernel-mode samples are included. */
-bool sampler_kernel(const struct sampler *s);
 
 #endif

@@ -146,6 +146,19 @@ const char *tree_row_label(const struct app *a, size_t row)
 	return nd ? tui_data_func_name(app_data(a), nd->func) : "";
 }
 
+/* Show the trees of func from the top (opening, going back). */
+static unsigned tree_focus(struct app *a, uint32_t func)
+{
+	struct tree_view *tv = &a->tree;
+
+	tv->focus = func;
+	tv->fresh = true;
+	tv->cursor = tv->top = 0;
+	tv->nrows = tv->ncaller_rows = 0;
+	tree_update(a);
+	return TUI_REDRAW;
+}
+
 unsigned tree_open(struct app *a, uint32_t func)
 {
 	struct tree_view *tv = &a->tree;
@@ -162,12 +175,7 @@ unsigned tree_open(struct app *a, uint32_t func)
 		tv->nback = 0;
 	}
 	tv->active = true;
-	tv->focus = func;
-	tv->fresh = true;
-	tv->cursor = tv->top = 0;
-	tv->nrows = tv->ncaller_rows = 0;
-	tree_update(a);
-	return TUI_REDRAW;
+	return tree_focus(a, func);
 }
 
 unsigned tree_back(struct app *a)
@@ -180,12 +188,7 @@ unsigned tree_back(struct app *a)
 		tv->active = false;
 		return TUI_REDRAW;
 	}
-	tv->focus = tv->back[--tv->nback];
-	tv->fresh = true;
-	tv->cursor = tv->top = 0;
-	tv->nrows = tv->ncaller_rows = 0;
-	tree_update(a);
-	return TUI_REDRAW;
+	return tree_focus(a, tv->back[--tv->nback]);
 }
 
 unsigned tree_reroot(struct app *a)
