@@ -28,6 +28,7 @@ struct option_def {
 };
 
 static const char *const call_graph_choices[] = { "dwarf", "fp", NULL };
+static const char *const trace_choices[] = { "auto", "all", "locks", "io", "none", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 
@@ -50,6 +51,9 @@ static const struct option_def options_table[] = {
 	  "unwind copied user stacks (default) or use frame-pointer callchains", 0 },
 	{ "stack-size", 0, OPT_UINT, "BYTES", OFF(stack_bytes), 1024, 65000, NULL,
 	  "user stack bytes copied per sample in dwarf mode (default 8192)", 8192 },
+	{ "trace", 0, OPT_CHOICE, "auto|all|locks|io|none", OFF(trace), 0, 0, trace_choices,
+	  "trace futex waits and read/write-family syscalls; auto (default) stops "
+	  "when that would slow the target over 5 %", 0 },
 	{ "theme", 0, OPT_STRING, "NAME", OFF(theme), 0, 0, NULL,
 	  "colour theme: default, light, mono, high-contrast, or a file", 0 },
 	{ "demo", 0, OPT_FLAG, NULL, OFF(demo), 0, 0, NULL,

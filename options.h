@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
+/* What --trace turns on: the order of trace_choices in options.c. */
+enum trace_what { TRACE_AUTO, TRACE_ALL, TRACE_LOCKS, TRACE_IO, TRACE_NONE };
 
 struct options {
 	pid_t pid;
@@ -21,6 +23,7 @@ struct options {
 	const char *snapshot;
 	int call_graph;          /* enum call_graph */
 	unsigned stack_bytes;
+	int trace;               /* enum trace_what */
 	bool demo;
 	const char *theme;
 	bool help, version;

@@ -267,7 +267,10 @@ int session_run(const struct options *o)
 	smp = sampler_start(&(struct sampler_config){
 		.pid = s.pid, .launch = s.launched ? &s.launch : NULL,
 		.command = s.model->target.command, .frequency = o->frequency,
-		.dwarf = o->call_graph == CALL_GRAPH_DWARF, .stack_bytes = o->stack_bytes },
+		.dwarf = o->call_graph == CALL_GRAPH_DWARF, .stack_bytes = o->stack_bytes,
+		.trace_locks = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_LOCKS,
+		.trace_io = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_IO,
+		.trace_guard = o->trace == TRACE_AUTO },
 		session_sink, &s, err, sizeof err, &usage);
 	if (!smp) {
 		fprintf(stderr, "kprof-top: %s\n", err);

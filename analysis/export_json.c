@@ -4,6 +4,7 @@
  * one shared string per function, referenced from every stack. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "hotspots.h"
 #include "model.h"
 #include "thread_hotspots.h"
+#include "u64map.h"
 #include "../common/xalloc.h"
 
 #define SNAPSHOT_VERSION 1
@@ -89,15 +91,14 @@ static json_t *json_frames(const struct model *m, json_t **names, uint32_t stack
 	return a;
 }
 
-static json_t *json_cpu(const struct model *m, uint32_t window_secs, uint64_t *in_window)
+static json_t *json_cpu(const struct model *m, json_t **names, uint32_t window_secs,
+			uint64_t *in_window)
 {
 	struct stack_count *counts;
 	size_t n = timeline_window(m->timeline, window_secs, &counts);
 	struct hotspot *hs;
 	size_t nhs = hotspots_compute(m->stacks, counts, n, &hs, in_window);
 	json_t *cpu = json_object(), *hot = json_array(), *stk = json_array();
-	uint32_t nfuncs = funcs_count(m->funcs);
-	json_t **names = xcalloc(nfuncs ? nfuncs : 1, sizeof *names);
 
 	for (size_t i = 0; i < nhs; i++) {
 		const struct func *fn = funcs_get(m->funcs, hs[i].func);
@@ -119,10 +120,6 @@ static json_t *json_cpu(const struct model *m, uint32_t window_secs, uint64_t *i
 	json_object_set_new(cpu, "samples", json_u64(*in_window));
 	json_object_set_new(cpu, "hotspots", hot);
 	json_object_set_new(cpu, "stacks", stk);
-
-	for (uint32_t i = 0; i < nfuncs; i++)
-		json_decref(names[i]);
-	free(names);
 	free(hs);
 	free(counts);
 	return cpu;
@@ -174,40 +171,228 @@ static json_t *json_alloc(const struct usage_rates *u)
 	return alloc;
 }
 
+static json_t *json_real_u(bool known, double v)
+{
+	return json_real(known ? v : 0.0);
+}
+
+static double json_mean(uint64_t bytes, uint64_t calls)
+{
+	return calls ? (double)bytes / (double)calls : 0.0;
+}
+
+/* Rows by bytes moved, busiest first: the order the pane shows. */
+static int fd_busiest(const void *a, const void *b, void *ctx)
+{
+	const struct io *io = ctx;
+	const struct io_fd *x = io_fd_at(io, *(const uint32_t *)a);
+	const struct io_fd *y = io_fd_at(io, *(const uint32_t *)b);
+	uint64_t bx = x->read_bytes + x->write_bytes, by = y->read_bytes + y->write_bytes;
+
+	if (bx != by)
+		return bx < by ? 1 : -1;
+	if (x->reads + x->writes != y->reads + y->writes)
+		return x->reads + x->writes < y->reads + y->writes ? 1 : -1;
+	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+static json_t *json_io_fds(const struct model *m, json_t **names)
+{
+	const struct io *io = m->io;
+	size_t n = io_fd_count(io);
+	uint32_t *rows = xmalloc((n ? n : 1) * sizeof *rows);
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (uint32_t)i;
+	qsort_r(rows, n, sizeof *rows, fd_busiest, (void *)io);
+	for (size_t i = 0; i < n; i++) {
+		const struct io_fd *f = io_fd_at(io, rows[i]);
+		struct io_site *sites;
+		size_t ns = io_sites(io, rows[i], &sites);
+		json_t *o = json_object(), *js = json_array();
+		json_object_set_new(o, "fd", json_integer(f->fd));
+		json_object_set_new(o, "path", json_str(f->name));
+		json_object_set_new(o, "read_bytes", json_u64(f->read_bytes));
+		json_object_set_new(o, "write_bytes", json_u64(f->write_bytes));
+		json_object_set_new(o, "reads", json_u64(f->reads));
+		json_object_set_new(o, "writes", json_u64(f->writes));
+		json_object_set_new(o, "read_bytes_per_s", json_real(io_fd_rate(f, f->read_bytes, m->now_ns)));
+		json_object_set_new(o, "write_bytes_per_s", json_real(io_fd_rate(f, f->write_bytes, m->now_ns)));
+		json_object_set_new(o, "mean_read_size", json_real(json_mean(f->read_bytes, f->reads)));
+		json_object_set_new(o, "mean_write_size", json_real(json_mean(f->write_bytes, f->writes)));
+		json_object_set_new(o, "read_ns", json_u64(f->read_ns));
+		json_object_set_new(o, "write_ns", json_u64(f->write_ns));
+		json_object_set_new(o, "errors", json_u64(f->errors));
+		json_object_set_new(o, "sendfile_bytes", json_u64(f->sendfile_bytes));
+		json_object_set_new(o, "sendfile_calls", json_u64(f->sendfile_calls));
+		json_object_set_new(o, "closed", json_boolean(f->closed));
+		for (size_t k = 0; k < ns; k++) {
+			json_t *so = json_object();
+			json_object_set_new(so, "frames", json_frames(m, names, sites[k].stack));
+			json_object_set_new(so, "bytes", json_u64(sites[k].bytes));
+			json_object_set_new(so, "calls", json_u64(sites[k].calls));
+			json_array_append_new(js, so);
+		}
+		json_object_set_new(o, "sites", js);
+		json_array_append_new(a, o);
+		free(sites);
+	}
+	free(rows);
+	return a;
+}
+
+/* Per-thread rates over the run (window_s 0) or the last IO_RECENT_SECS
+ * seconds of readings (any window: only those are kept per thread). */
+static json_t *json_io_threads(const struct model *m, uint32_t window_secs)
+{
+	const struct io *io = m->io;
+	struct u64map by_tid = { 0 };
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < threads_count(m->threads); i++)
+		u64map_put(&by_tid, threads_at(m->threads, i)->tid, (uint32_t)i);
+	for (size_t i = 0; i < io_thread_count(io); i++) {
+		const struct io_thread *t = io_thread_at(io, i);
+		uint32_t ti = u64map_get(&by_tid, t->tid);
+		bool run = window_secs == 0, known = run ? t->has_run_rates : t->has_rates;
+		json_t *o = json_object();
+		json_object_set_new(o, "tid", json_integer(t->tid));
+		json_object_set_new(o, "name", json_str(ti == U64MAP_NONE ? "" : threads_at(m->threads, ti)->name));
+		json_object_set_new(o, "rchar_per_s", json_real_u(known, run ? t->run_rchar_per_s : t->rchar_per_s));
+		json_object_set_new(o, "wchar_per_s", json_real_u(known, run ? t->run_wchar_per_s : t->wchar_per_s));
+		json_object_set_new(o, "read_bytes_per_s",
+				    json_real_u(known, run ? t->run_read_bytes_per_s : t->read_bytes_per_s));
+		json_object_set_new(o, "write_bytes_per_s",
+				    json_real_u(known, run ? t->run_write_bytes_per_s : t->write_bytes_per_s));
+		json_object_set_new(o, "rates_known", json_boolean(known));
+		json_object_set_new(o, "rates_s", json_integer(run ? 0 : IO_RECENT_SECS));
+		json_object_set_new(o, "rchar", json_u64(t->rchar));
+		json_object_set_new(o, "wchar", json_u64(t->wchar));
+		json_array_append_new(a, o);
+	}
+	u64map_fini(&by_tid);
+	return a;
+}
+
+/* A mode string from the target, or what the model's contents imply when
+ * no one filled it in (a synthetic or replayed model). */
+static const char *json_mode(const char *mode, bool has_data, const char *none)
+{
+	return mode[0] ? mode : has_data ? "traced" : none;
+}
+
 /* io: rchar/wchar rates (what the process asked the kernel to move) and
- * the storage side (read_bytes/write_bytes); per-fd data is not collected
- * yet. */
-static json_t *json_io(const struct usage_rates *u)
+ * the storage side (read_bytes/write_bytes) over the window; per fd and
+ * per thread when traced. */
+static json_t *json_io(const struct model *m, json_t **names, const struct usage_rates *u,
+		       uint32_t window_secs)
 {
 	json_t *io = json_object();
-
-	json_object_set_new(io, "read_bytes_per_s", json_real(u->has_io ? u->read_bytes_per_s : 0.0));
-	json_object_set_new(io, "write_bytes_per_s", json_real(u->has_io ? u->write_bytes_per_s : 0.0));
-	json_object_set_new(io, "disk_read_bytes_per_s",
-			    json_real(u->has_io ? u->disk_read_bytes_per_s : 0.0));
-	json_object_set_new(io, "disk_write_bytes_per_s",
-			    json_real(u->has_io ? u->disk_write_bytes_per_s : 0.0));
-	json_object_set_new(io, "rates_known", json_boolean(u->has_io));
-	json_object_set_new(io, "fds", json_array());
-	json_object_set_new(io, "note", json_string(u->has_io
+	const char *mode = json_mode(m->target.io_mode, io_fd_count(m->io) > 0, "counters");
+	bool traced = !strcmp(mode, "traced");
+	const char *rates = u->has_io
 		? "rates from /proc/PID/io (rchar/wchar; disk_*: read_bytes/write_bytes) "
-		  "once a second over the window; per-fd data is not collected yet"
+		  "once a second over the window"
 		: u->io_unreadable
 		? "/proc/PID/io was not readable (it needs ptrace access to the target: "
-		  "same user, or CAP_SYS_PTRACE): rates unknown, not zero; "
-		  "per-fd data is not collected yet"
-		: "fewer than two readings of /proc/PID/io in the window: rates unknown; "
-		  "per-fd data is not collected yet"));
+		  "same user, or CAP_SYS_PTRACE): rates unknown, not zero"
+		: "fewer than two readings of /proc/PID/io in the window: rates unknown";
+	char *note;
+
+	json_object_set_new(io, "read_bytes_per_s", json_real_u(u->has_io, u->read_bytes_per_s));
+	json_object_set_new(io, "write_bytes_per_s", json_real_u(u->has_io, u->write_bytes_per_s));
+	json_object_set_new(io, "disk_read_bytes_per_s", json_real_u(u->has_io, u->disk_read_bytes_per_s));
+	json_object_set_new(io, "disk_write_bytes_per_s", json_real_u(u->has_io, u->disk_write_bytes_per_s));
+	json_object_set_new(io, "rates_known", json_boolean(u->has_io));
+	json_object_set_new(io, "mode", json_str(mode));
+	json_object_set_new(io, "fds", json_io_fds(m, names));
+	json_object_set_new(io, "threads", json_io_threads(m, window_secs));
+	if (traced)
+		xasprintf(&note, "%s; fds from traced read/write-family syscalls over the whole "
+			  "run (sites estimated from sampled stacks)", rates);
+	else
+		xasprintf(&note, "%s; %s%s%s", rates, io_fd_count(m->io)
+			  ? "per-fd data covers only the time syscalls were traced"
+			  : "per-fd data is not collected",
+			  m->target.trace_note[0] ? ": " : "", m->target.trace_note);
+	json_object_set_new(io, "note", json_str(note));
+	free(note);
 	return io;
 }
 
-/* Sections whose collectors don't exist yet: present, empty, with a note,
- * so readers can rely on the shape. */
-static void json_empty_sections(json_t *root)
+/* Locks with time waited, most first. */
+static int lock_heaviest(const void *a, const void *b)
 {
-	/* locks is an array in the core format, so its note is a sibling. */
-	json_object_set_new(root, "locks", json_array());
-	json_object_set_new(root, "locks_note", json_string(NO_COLLECTOR));
+	const struct lock_info *x = *(const struct lock_info *const *)a;
+	const struct lock_info *y = *(const struct lock_info *const *)b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	if (x->waits != y->waits)
+		return x->waits < y->waits ? 1 : -1;
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* locks: one row per futex that was waited on, whole run; "frames" are its
+ * heaviest site's.  locks is an array in the core format, so how it was
+ * collected sits beside it as locks_mode (and locks_note). */
+static void json_locks(json_t *root, const struct model *m, json_t **names)
+{
+	const struct locks *l = m->locks;
+	size_t n = 0, total = locks_count(l);
+	const struct lock_info **v = xmalloc((total ? total : 1) * sizeof *v);
+	const char *mode = json_mode(m->target.locks_mode, total > 0, "off");
+	json_t *a = json_array();
+	char addr[24];
+
+	for (size_t i = 0; i < total; i++)
+		if (locks_at(l, i)->waits)
+			v[n++] = locks_at(l, i);
+	qsort(v, n, sizeof *v, lock_heaviest);
+	for (size_t i = 0; i < n; i++) {
+		const struct lock_info *li = v[i];
+		struct lock_site *sites;
+		size_t ns = locks_sites(l, li->addr, &sites);
+		json_t *o = json_object(), *js = json_array();
+		snprintf(addr, sizeof addr, "0x%" PRIx64, li->addr);
+		json_object_set_new(o, "lock", json_str(li->name[0] ? li->name : addr));
+		json_object_set_new(o, "frames", ns ? json_frames(m, names, sites[0].stack) : json_array());
+		json_object_set_new(o, "waits", json_u64(li->waits));
+		json_object_set_new(o, "wait_ns", json_u64(li->wait_ns));
+		json_object_set_new(o, "max_wait_ns", json_u64(li->max_wait_ns));
+		json_object_set_new(o, "address", json_string(addr));
+		json_object_set_new(o, "kind", json_string(locks_kind_name(li->kind)));
+		json_object_set_new(o, "wakes", json_u64(li->wakes));
+		json_object_set_new(o, "threads", json_integer(li->nthreads));
+		json_object_set_new(o, "thread_wait_pct",
+				    json_real(locks_wait_pct(l, li, m->start_ns, m->now_ns)));
+		for (size_t k = 0; k < ns; k++) {
+			json_t *so = json_object();
+			json_object_set_new(so, "frames", json_frames(m, names, sites[k].stack));
+			json_object_set_new(so, "waits", json_u64(sites[k].waits));
+			json_object_set_new(so, "wait_ns", json_u64(sites[k].wait_ns));
+			json_object_set_new(so, "wakes", json_u64(sites[k].wakes));
+			json_array_append_new(js, so);
+		}
+		json_object_set_new(o, "sites", js);
+		json_array_append_new(a, o);
+		free(sites);
+	}
+	free(v);
+	json_object_set_new(root, "locks", a);
+	json_object_set_new(root, "locks_mode", json_str(mode));
+	if (!strcmp(mode, "sampled")) {
+		char *note;
+		xasprintf(&note, "waits sampled from /proc/PID/task/TID/syscall: every number is an "
+			  "estimate, waits counts samples seen blocked, no call sites%s%s",
+			  m->target.trace_note[0] ? "; " : "", m->target.trace_note);
+		json_object_set_new(root, "locks_note", json_str(note));
+		free(note);
+	} else if (strcmp(mode, "traced") != 0) {
+		json_object_set_new(root, "locks_note", json_str(m->target.trace_note[0]
+			? m->target.trace_note : NO_COLLECTOR));
+	}
 }
 
 int export_json(FILE *f, const struct model *m, uint32_t window_secs)
@@ -215,7 +400,10 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_t *root = json_object(), *prof = json_object();
 	double dur = model_duration_s(m);
 	uint64_t in_window = 0;
-	json_t *cpu = json_cpu(m, window_secs, &in_window);
+	/* One JSON string per function, shared by every frame array. */
+	uint32_t nfuncs = funcs_count(m->funcs);
+	json_t **names = xcalloc(nfuncs ? nfuncs : 1, sizeof *names);
+	json_t *cpu = json_cpu(m, names, window_secs, &in_window);
 	struct usage_rates u;
 
 	json_object_set_new(root, "format", json_string("kprof-snapshot"));
@@ -239,8 +427,11 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "threads", json_threads(m, window_secs));
 	usage_rates(m->usage, window_secs, &u);
 	json_object_set_new(root, "alloc", json_alloc(&u));
-	json_object_set_new(root, "io", json_io(&u));
-	json_empty_sections(root);
+	json_object_set_new(root, "io", json_io(m, names, &u, window_secs));
+	json_locks(root, m, names);
+	for (uint32_t i = 0; i < nfuncs; i++)
+		json_decref(names[i]);
+	free(names);
 
 	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);

@@ -1,8 +1,11 @@
 /* Events → model (see ingest.h).  Every CPU sample passes through
  * ingest_sample, so this is the profiler's hot path: no allocation per
- * sample, symbol lookups through the symbolizer's address cache. */
+ * sample, symbol lookups through the symbolizer's address cache.  Traced
+ * syscalls are paired here and routed to the lock and I/O tables, which
+ * need names only this step knows (data symbols, mappings, functions). */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,25 +89,166 @@ static int ingest_user_ips(struct ingest *in, const struct event_sample *s)
 	return n;
 }
 
+/* s's user stack as function ids, root first, in in->frames; returns how
+ * many.  CPU samples and syscall-entry stacks both come through here. */
+static uint32_t ingest_frames(struct ingest *in, const struct event_sample *s)
+{
+	int nips = ingest_user_ips(in, s);
+	uint32_t n = 0;
+
+	/* Callers are named at ip - 1, the call itself. */
+	for (int i = nips - 1; i >= 0; i--)
+		in->frames[n++] = symbolizer_func(in->sym, i == 0 ? in->ips[i] : in->ips[i] - 1);
+	return n;
+}
+
 static void ingest_sample(struct ingest *in, const struct event *ev)
 {
 	const struct event_sample *s = &ev->sample;
 	struct model *m = in->model;
-	uint32_t n = 0;
-	int nips;
+	uint32_t n;
 
 	m->stats.samples++;
 	if (s->pid != in->pid)
 		return;   /* a child process inherited the event: not our target */
-	nips = ingest_user_ips(in, s);
-	/* Root first; callers are named at ip - 1, the call itself. */
-	for (int i = nips - 1; i >= 0; i--)
-		in->frames[n++] = symbolizer_func(in->sym, i == 0 ? in->ips[i] : in->ips[i] - 1);
+	n = ingest_frames(in, s);
 	if (s->kernel) {
 		m->stats.kernel_samples++;
 		in->frames[n++] = in->kernel_func;
 	}
 	model_add_stack(m, ev->time_ns, s->tid, in->frames, n, 1);
+}
+
+/* The stack at a sampled syscall entry: interned for the lock and I/O
+ * sites, but it is not CPU time, so neither the timeline nor the sample
+ * count see it. */
+static void ingest_syscall_stack(struct ingest *in, const struct event *ev)
+{
+	const struct event_sample *s = &ev->sample;
+	struct model *m = in->model;
+	uint32_t n;
+
+	if (s->pid != in->pid)
+		return;
+	n = ingest_frames(in, s);
+	syscalls_stack(m->syscalls, s->tid, s->syscall_nr, stacks_intern(m->stacks, in->frames, n),
+		       s->syscall_weight);
+}
+
+/* Frames that say what a futex is, matched with leading underscores
+ * stripped ("___pthread_mutex_lock", "__lll_lock_wait").  The leaf-most
+ * match decides: pthread_cond_wait re-taking its mutex waits in
+ * __lll_lock_wait, and that wait is on the mutex. */
+static const struct {
+	const char *prefix;
+	enum lock_kind kind;
+} ingest_lock_frames[] = {
+	{ "pthread_cond_", LOCK_CONDVAR },
+	{ "lll_lock_wait", LOCK_MUTEX },
+	{ "pthread_mutex_", LOCK_MUTEX },
+	{ "pthread_rwlock_", LOCK_MUTEX },
+	{ "lll_unlock_wake", LOCK_MUTEX },
+	{ "new_sem_", LOCK_OTHER },
+	{ "sem_", LOCK_OTHER },
+	{ "pthread_join", LOCK_OTHER },
+	{ "pthread_clockjoin", LOCK_OTHER },
+	{ "pthread_timedjoin", LOCK_OTHER },
+	{ "pthread_barrier_", LOCK_OTHER },
+};
+
+static void ingest_lock_kind(struct ingest *in, uint64_t addr, uint32_t stack)
+{
+	struct model *m = in->model;
+	uint32_t nf;
+	const uint32_t *fr = stacks_frames(m->stacks, stack, &nf);
+
+	for (uint32_t k = nf; k-- > 0;) {
+		const struct func *fn = funcs_get(m->funcs, fr[k]);
+		const char *name = fn ? fn->name : "";
+		while (*name == '_')
+			name++;
+		for (size_t i = 0; i < ARRAY_SIZE(ingest_lock_frames); i++)
+			if (!strncmp(name, ingest_lock_frames[i].prefix,
+				     strlen(ingest_lock_frames[i].prefix))) {
+				locks_set_kind(m->locks, addr, ingest_lock_frames[i].kind);
+				return;
+			}
+	}
+}
+
+static const char *ingest_basename(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b && b[1] ? b + 1 : path;
+}
+
+/* A lock's name on first sight, kept for good so rows don't change name
+ * under the user: its data symbol, else the mapping it lies in. */
+static void ingest_name_lock(struct ingest *in, struct lock_info *li)
+{
+	const char *sym, *where = NULL;
+	const struct map *map;
+
+	if (li->name[0])
+		return;
+	sym = symbolizer_data(in->sym, li->addr);
+	if (sym) {
+		snprintf(li->name, sizeof li->name, "%s", sym);
+		return;
+	}
+	map = maps_find(in->maps, li->addr);
+	if (map) {
+		switch (map->kind) {
+		case MAP_KIND_HEAP: where = "heap"; break;
+		case MAP_KIND_STACK: where = "stack"; break;
+		case MAP_KIND_ANON: where = "anon"; break;
+		default: where = map->path ? ingest_basename(map->path) : "anon"; break;
+		}
+	}
+	if (where)
+		snprintf(li->name, sizeof li->name, "%s 0x%" PRIx64, where, li->addr);
+	else
+		snprintf(li->name, sizeof li->name, "0x%" PRIx64, li->addr);
+}
+
+static void ingest_syscall_exit(struct ingest *in, const struct event *ev)
+{
+	const struct event_syscall *sc = &ev->syscall;
+	struct model *m = in->model;
+	struct syscall_call c;
+	struct lock_info *li;
+
+	if (sc->pid != in->pid ||
+	    !syscalls_exit(m->syscalls, sc->tid, ev->time_ns, sc->nr, sc->ret, &c))
+		return;
+	if (c.nr != SYSCALLS_FUTEX) {
+		io_add_call(m->io, &c);
+		return;
+	}
+	li = locks_add_call(m->locks, &c);
+	if (!li)
+		return;
+	ingest_name_lock(in, li);
+	if (c.stack != SYSCALLS_NO_STACK)
+		ingest_lock_kind(in, c.args[0], c.stack);
+}
+
+static void ingest_wait_sample(struct ingest *in, const struct event *ev)
+{
+	const struct event_wait_sample *w = &ev->wait;
+	struct model *m = in->model;
+	struct lock_info *li;
+
+	if (w->pid != in->pid)
+		return;
+	if (w->nr != SYSCALLS_FUTEX) {
+		locks_sample_other(m->locks, w->tid);
+		return;
+	}
+	li = locks_add_sample(m->locks, w->tid, ev->time_ns, w->args, w->period_ns);
+	if (li)
+		ingest_name_lock(in, li);
 }
 
 static void ingest_proc_stats(struct ingest *in, const struct event *ev)
@@ -160,15 +304,22 @@ void ingest_event(struct ingest *in, const struct event *ev)
 			maps_clear(in->maps);
 		break;
 	case EVENT_THREAD_START:
-		if (ev->thread.pid == in->pid)
+		if (ev->thread.pid == in->pid) {
 			threads_get(m->threads, ev->thread.tid);
+			locks_thread_start(m->locks, ev->thread.tid, ev->time_ns);
+		}
 		break;
 	case EVENT_THREAD_EXIT:
-		if (ev->thread.pid == in->pid)
+		if (ev->thread.pid == in->pid) {
 			threads_exit(m->threads, ev->thread.tid, ev->time_ns);
+			syscalls_forget(m->syscalls, ev->thread.tid);
+			locks_thread_exit(m->locks, ev->thread.tid, ev->time_ns);
+		}
 		break;
 	case EVENT_LOST:
 		m->stats.lost += ev->lost.count;
+		/* Any pending entry may have lost its exit (or an exit its entry). */
+		syscalls_reset(m->syscalls);
 		break;
 	case EVENT_TICK:
 		symbolizer_tick(in->sym, ev->time_ns);
@@ -180,6 +331,40 @@ void ingest_event(struct ingest *in, const struct event *ev)
 	case EVENT_PROC_STATS:
 		ingest_proc_stats(in, ev);
 		return;
+	case EVENT_SYSCALL_ENTER:
+		if (ev->syscall.pid != in->pid)
+			return;
+		syscalls_enter(m->syscalls, ev->syscall.tid, ev->time_ns, ev->syscall.nr,
+			       ev->syscall.args);
+		break;
+	case EVENT_SYSCALL_EXIT:
+		ingest_syscall_exit(in, ev);
+		break;
+	case EVENT_SYSCALL_STACK:
+		ingest_syscall_stack(in, ev);
+		break;
+	case EVENT_FD_NAME:
+		if (ev->fd_name.pid != in->pid)
+			return;
+		io_set_fd_name(m->io, ev->fd_name.fd, ev->fd_name.name, ev->time_ns);
+		break;
+	case EVENT_THREAD_IO:
+		if (ev->thread_io.pid != in->pid)
+			return;
+		io_add_thread_reading(m->io, ev->thread_io.tid, ev->time_ns, ev->thread_io.rchar,
+				      ev->thread_io.wchar, ev->thread_io.read_bytes,
+				      ev->thread_io.write_bytes);
+		break;
+	case EVENT_WAIT_SAMPLE:
+		ingest_wait_sample(in, ev);
+		break;
+	case EVENT_TRACE_STATUS: {
+		struct model_target *t = &m->target;
+		snprintf(t->locks_mode, sizeof t->locks_mode, "%s", ev->trace.locks_mode);
+		snprintf(t->io_mode, sizeof t->io_mode, "%s", ev->trace.io_mode);
+		snprintf(t->trace_note, sizeof t->trace_note, "%s", ev->trace.note);
+		break;
+	}
 	}
 	model_tick(m, ev->time_ns);
 }

@@ -1,6 +1,7 @@
 /* The model (see model.h): owns the function table, the interned stacks,
- * the timeline, the thread table, the per-thread stacks and the RSS/I/O
- * readings, and keeps its own clock. */
+ * the timeline, the thread table, the per-thread stacks, the RSS/I/O
+ * readings and the traced-syscall tables (pairing, locks, per-fd I/O), and
+ * keeps its own clock. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -18,6 +19,9 @@ struct model *model_new(uint32_t retain_secs)
 	m->threads = threads_new();
 	m->thread_stacks = thread_stacks_new(m->timeline, retain_secs);
 	m->usage = usage_new(retain_secs);
+	m->syscalls = syscalls_new();
+	m->locks = locks_new();
+	m->io = io_new();
 	m->target.wait_status = -1;
 	return m;
 }
@@ -32,6 +36,9 @@ void model_free(struct model *m)
 	threads_free(m->threads);
 	thread_stacks_free(m->thread_stacks);
 	usage_free(m->usage);
+	syscalls_free(m->syscalls);
+	locks_free(m->locks);
+	io_free(m->io);
 	free(m);
 }
 
@@ -80,5 +87,6 @@ double model_duration_s(const struct model *m)
 size_t model_memory(const struct model *m)
 {
 	return sizeof *m + stacks_memory(m->stacks) + timeline_memory(m->timeline) +
-	       thread_stacks_memory(m->thread_stacks);
+	       thread_stacks_memory(m->thread_stacks) + syscalls_memory(m->syscalls) +
+	       locks_memory(m->locks) + io_memory(m->io);
 }

@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 #include "funcs.h"
+#include "io.h"
+#include "locks.h"
 #include "stacks.h"
+#include "syscalls.h"
 #include "thread_stacks.h"
 #include "threads.h"
 #include "timeline.h"
@@ -28,6 +31,13 @@ struct model_target {
 	unsigned frequency;     /* Hz per thread */
 	double start_epoch_s;   /* wall clock when sampling started, ended */
 	double end_epoch_s;     /* (0 while running) */
+	/* How lock waits and per-fd I/O are collected, for every output to
+	 * say: locks "traced" (futex tracepoints), "sampled" (/proc fallback)
+	 * or "off"; io "traced" (syscall tracepoints) or "counters" (/proc
+	 * io only).  trace_note: why, when not "traced" (one line). */
+	char locks_mode[16];
+	char io_mode[16];
+	char trace_note[200];
 };
 
 /* Counters the sampler and the ingest step keep, for the header/report.
@@ -52,6 +62,9 @@ struct model {
 	struct threads *threads;
 	struct thread_stacks *thread_stacks;   /* per (thread, stack), windowed */
 	struct usage *usage;                   /* RSS and I/O readings */
+	struct syscalls *syscalls;             /* traced calls being paired */
+	struct locks *locks;                   /* futex waits by lock and site */
+	struct io *io;                         /* I/O by fd and by thread */
 	struct model_target target;
 	struct model_stats stats;
 	uint64_t start_ns, now_ns;  /* earliest and newest event time */

@@ -1,9 +1,11 @@
 /* The plain-text batch report (kprof-top -b): what was profiled and how,
- * the hotspot table, the heaviest call paths into the top functions, and the
- * threads.  Lines stay within REPORT_WIDTH columns. */
+ * the hotspot table, the heaviest call paths into the top functions, the
+ * threads, lock waits and I/O by fd and thread.  Lines stay within
+ * REPORT_WIDTH columns. */
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -23,6 +25,13 @@
 #define PATH_SEP       " > "
 #define PATH_FRAME     40   /* columns one frame may take in a path */
 #define HOT_COL        38   /* what the threads' columns leave of REPORT_WIDTH */
+#define TOP_LOCKS      10
+#define SITES_PER_ROW  2
+#define LOCK_NAME_COL  30
+#define TOP_FDS        20
+#define IO_SITE_FDS    5    /* top files that get their heaviest call site */
+#define IO_PATH_COL    32
+#define TOP_IO_THREADS 20
 
 /* s for a table cell: control characters (a newline in a JIT's symbol would
  * break the table) become '?', and more than w columns is cut, marked with
@@ -209,6 +218,177 @@ static void report_threads(FILE *f, const struct model *m, uint32_t window_secs)
 	free(hot);
 }
 
+/* A duration for prose: "850 ns", "12.3 us", "4.10 ms", "1.52 s". */
+static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+	return buf;
+}
+
+static int lock_heaviest(const void *a, const void *b)
+{
+	const struct lock_info *x = *(const struct lock_info *const *)a;
+	const struct lock_info *y = *(const struct lock_info *const *)b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* How the lock and I/O sections were collected, or why not. */
+static const char *report_mode(const char *mode, bool has_data, const char *none)
+{
+	return mode[0] ? mode : has_data ? "traced" : none;
+}
+
+/* Locks by time waited: one line of totals each, then where the heaviest
+ * call sites waited (shares of the lock's estimated site time). */
+static void report_locks(FILE *f, const struct model *m)
+{
+	const struct locks *l = m->locks;
+	size_t n = 0, total = locks_count(l);
+	const struct lock_info **v = xmalloc((total ? total : 1) * sizeof *v);
+	const char *mode = report_mode(m->target.locks_mode, total > 0, "off");
+	char name[LOCK_NAME_COL + 1], b1[24], b2[24];
+
+	for (size_t i = 0; i < total; i++)
+		if (locks_at(l, i)->waits)
+			v[n++] = locks_at(l, i);
+	qsort(v, n, sizeof *v, lock_heaviest);
+	if (!strcmp(mode, "traced"))
+		fprintf(f, "\nLock waits (%zu lock%s; every futex wait traced, whole run; "
+			"call sites estimated)\n", n, n == 1 ? "" : "s");
+	else if (!strcmp(mode, "sampled"))
+		fprintf(f, "\nLock waits (%zu lock%s; sampled from /proc: estimates, waits = "
+			"samples seen blocked)\n", n, n == 1 ? "" : "s");
+	else
+		fprintf(f, "\nLock waits: not collected%s%s\n", m->target.trace_note[0] ? " (" : "",
+			m->target.trace_note[0] ? m->target.trace_note : "");
+	if (m->target.trace_note[0] && strcmp(mode, "off") != 0 && strcmp(mode, "traced") != 0)
+		fprintf(f, "  (%s)\n", m->target.trace_note);
+	if (!n && strcmp(mode, "off") != 0)
+		fputs("  No thread waited on a lock.\n", f);
+	for (size_t i = 0; i < n && i < TOP_LOCKS; i++) {
+		const struct lock_info *li = v[i];
+		struct lock_site *sites;
+		size_t ns = locks_sites(l, li->addr, &sites);
+		uint64_t site_ns = 0;
+		if (li->name[0])
+			fit(li->name, LOCK_NAME_COL, name);
+		else
+			snprintf(name, sizeof name, "0x%" PRIx64, li->addr);
+		fprintf(f, "  %s (%s): %" PRIu64 " waits, %s total (%.1f%% of their time)\n",
+			name, locks_kind_name(li->kind), li->waits, fmt_ns(li->wait_ns, b1, sizeof b1),
+			locks_wait_pct(l, li, m->start_ns, m->now_ns));
+		fprintf(f, "    %" PRIu32 " thread%s, max %s, %" PRIu64 " wake%s\n", li->nthreads,
+			li->nthreads == 1 ? "" : "s", fmt_ns(li->max_wait_ns, b2, sizeof b2),
+			li->wakes, li->wakes == 1 ? "" : "s");
+		for (size_t k = 0; k < ns; k++)
+			site_ns += sites[k].wait_ns;
+		for (size_t k = 0; k < ns && k < SITES_PER_ROW && sites[k].wait_ns; k++) {
+			fprintf(f, "    %6.2f%%  ", pct(sites[k].wait_ns, site_ns));
+			report_path(f, m, sites[k].stack, REPORT_WIDTH - 13);
+			fputc('\n', f);
+		}
+		free(sites);
+	}
+	if (n > TOP_LOCKS)
+		fprintf(f, "  ... and %zu more\n", n - TOP_LOCKS);
+	free(v);
+}
+
+static int fd_busiest(const void *a, const void *b, void *ctx)
+{
+	const struct io_fd *x = io_fd_at(ctx, *(const uint32_t *)a);
+	const struct io_fd *y = io_fd_at(ctx, *(const uint32_t *)b);
+	uint64_t bx = x->read_bytes + x->write_bytes, by = y->read_bytes + y->write_bytes;
+
+	if (bx != by)
+		return bx < by ? 1 : -1;
+	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+/* Files by bytes moved over the whole run, with their rates over each
+ * row's life, the heaviest call site of the top ones, then per-thread
+ * rates (rchar/wchar, whole run). */
+static void report_io(FILE *f, const struct model *m)
+{
+	const struct io *io = m->io;
+	size_t n = io_fd_count(io), nt = io_thread_count(io);
+	const char *mode = report_mode(m->target.io_mode, n > 0, "counters");
+	uint32_t *rows = xmalloc((n ? n : 1) * sizeof *rows);
+	char path[IO_PATH_COL + 1], rb[16], wb[16], rr[24], wr[24], b1[21];
+
+	if (strcmp(mode, "traced") != 0 && !n && !nt) {
+		if (m->target.io_mode[0])
+			fprintf(f, "\nI/O per fd: not collected%s%s%s\n", m->target.trace_note[0] ? " (" : "",
+				m->target.trace_note, m->target.trace_note[0] ? ")" : "");
+		free(rows);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (uint32_t)i;
+	qsort_r(rows, n, sizeof *rows, fd_busiest, (void *)io);
+	fprintf(f, "\nI/O by fd (%zu file%s; traced calls, whole run; rates over each file's life)\n",
+		n, n == 1 ? "" : "s");
+	if (strcmp(m->target.io_mode, "traced") != 0 && m->target.trace_note[0])
+		fprintf(f, "  (%s)\n", m->target.trace_note);
+	if (n)
+		fprintf(f, "%6s  %-*s %9s %9s %10s %10s %9s  %s\n", "FD", IO_PATH_COL, "PATH", "READ",
+			"WRITE", "READ/S", "WRITE/S", "CALLS", "STATE");
+	for (size_t i = 0; i < n && i < TOP_FDS; i++) {
+		const struct io_fd *fd = io_fd_at(io, rows[i]);
+		struct io_site *sites;
+		size_t ns = io_sites(io, rows[i], &sites);
+		usage_format_bytes((double)fd->read_bytes, rb, sizeof rb);
+		usage_format_bytes((double)fd->write_bytes, wb, sizeof wb);
+		usage_format_rate(io_fd_rate(fd, fd->read_bytes, m->now_ns), false, rr, sizeof rr);
+		usage_format_rate(io_fd_rate(fd, fd->write_bytes, m->now_ns), false, wr, sizeof wr);
+		fprintf(f, "%6" PRId32 "  %-*s %9s %9s %10s %10s %9" PRIu64 "  %s\n", fd->fd,
+			IO_PATH_COL, fit(fd->name, IO_PATH_COL, path), rb, wb, rr, wr,
+			fd->reads + fd->writes, fd->closed ? "closed" : "open");
+		if (ns && i < IO_SITE_FDS) {
+			fputs("          from  ", f);
+			report_path(f, m, sites[0].stack, REPORT_WIDTH - 16);
+			fputc('\n', f);
+		}
+		free(sites);
+	}
+	if (n > TOP_FDS)
+		fprintf(f, "  ... and %zu more\n", n - TOP_FDS);
+	free(rows);
+	if (!nt)
+		return;
+	fprintf(f, "\nI/O by thread (/proc/PID/task/TID/io, whole run)\n");
+	fprintf(f, "%10s  %-20s %10s %10s %10s %10s\n", "TID", "NAME", "RCHAR/S", "WCHAR/S",
+		"DISK R/S", "DISK W/S");
+	for (size_t i = 0; i < nt && i < TOP_IO_THREADS; i++) {
+		const struct io_thread *t = io_thread_at(io, i);
+		const char *name = "?";
+		char r1[24] = "-", r2[24] = "-", r3[24] = "-", r4[24] = "-";
+		for (size_t k = 0; k < threads_count(m->threads); k++)
+			if (threads_at(m->threads, k)->tid == t->tid && threads_at(m->threads, k)->name[0])
+				name = threads_at(m->threads, k)->name;
+		if (t->has_run_rates) {
+			usage_format_rate(t->run_rchar_per_s, false, r1, sizeof r1);
+			usage_format_rate(t->run_wchar_per_s, false, r2, sizeof r2);
+			usage_format_rate(t->run_read_bytes_per_s, false, r3, sizeof r3);
+			usage_format_rate(t->run_write_bytes_per_s, false, r4, sizeof r4);
+		}
+		fprintf(f, "%10" PRIu32 "  %-20s %10s %10s %10s %10s\n", t->tid, fit(name, 20, b1),
+			r1, r2, r3, r4);
+	}
+	if (nt > TOP_IO_THREADS)
+		fprintf(f, "  ... and %zu more\n", nt - TOP_IO_THREADS);
+}
+
 int export_report(FILE *f, const struct model *m, uint32_t window_secs)
 {
 	struct stack_count *counts;
@@ -225,6 +405,8 @@ int export_report(FILE *f, const struct model *m, uint32_t window_secs)
 		fprintf(f, "\nNo CPU samples%s.\n", window_secs ? " in this window" : "");
 	}
 	report_threads(f, m, window_secs);
+	report_locks(f, m);
+	report_io(f, m);
 	free(hs);
 	free(counts);
 	return ferror(f) ? -1 : 0;

@@ -20,6 +20,13 @@ enum event_kind {
 	EVENT_TICK,         /* time passes even when nothing is sampled */
 	EVENT_TARGET_EXIT,
 	EVENT_PROC_STATS,   /* RSS and I/O counters, about once a second */
+	EVENT_SYSCALL_ENTER,/* a traced syscall began (futex, read/write family, close) */
+	EVENT_SYSCALL_EXIT, /* ...and returned */
+	EVENT_SYSCALL_STACK,/* the user stack at a sampled subset of SYSCALL_ENTERs */
+	EVENT_FD_NAME,      /* what an fd refers to, before the first call on it */
+	EVENT_THREAD_IO,    /* one thread's I/O counters, about once a second */
+	EVENT_WAIT_SAMPLE,  /* fallback: where a thread was blocked, from /proc */
+	EVENT_TRACE_STATUS, /* how lock waits and I/O are collected (start, changes) */
 };
 
 /* User registers carried by a DWARF-mode sample, in this order.  Enough for
@@ -43,6 +50,11 @@ struct event_sample {
 	uint64_t regs[EVENT_REG_COUNT];
 	uint32_t stack_size;      /* bytes really copied (dyn_size) */
 	const uint8_t *stack;
+	/* EVENT_SYSCALL_STACK only: the syscall being entered, and how many
+	 * traced syscall entries of this thread this stack stands for (the
+	 * sampling period: stacks are taken on every Nth entry). */
+	int32_t syscall_nr;
+	uint32_t syscall_weight;
 };
 
 struct event_maps {
@@ -95,6 +107,54 @@ struct event_proc_stats {
 	uint64_t write_bytes;     /* bytes sent (or to be sent) to storage */
 };
 
+/* One traced syscall entry or exit (x86_64 syscall numbers).  Enter and
+ * exit of one thread arrive in order; after an EVENT_LOST a pair may be
+ * broken (an exit without its enter), which the consumer must tolerate. */
+struct event_syscall {
+	uint32_t pid, tid;
+	int32_t nr;
+	uint64_t args[6];         /* ENTER: the arguments */
+	int64_t ret;              /* EXIT: the return value (-errno on failure) */
+};
+
+/* What fd refers to, as /proc/PID/fd says ("/var/log/x", "pipe:[123]",
+ * "tcp 127.0.0.1:80 -> 10.0.0.2:5512", "socket:[456]"), read by the
+ * sampler when it first sees a call on fd, and again after the fd was
+ * closed or replaced (close, dup2, dup3, close_range).  name NULL: the fd
+ * was already gone when the sampler looked. */
+struct event_fd_name {
+	uint32_t pid;
+	int32_t fd;
+	const char *name;
+};
+
+/* One thread's cumulative /proc/PID/task/TID/io counters (see
+ * event_proc_stats for what each counts). */
+struct event_thread_io {
+	uint32_t pid, tid;
+	uint64_t rchar, wchar, read_bytes, write_bytes;
+};
+
+/* Fallback for lock waits when tracepoints are refused: one look at
+ * /proc/PID/task/TID/syscall (and wchan), standing for period_ns of that
+ * thread's time.  nr is the syscall it is blocked in with its arguments,
+ * -1 when blocked outside a syscall, -2 when running. */
+struct event_wait_sample {
+	uint32_t pid, tid;
+	int32_t nr;
+	uint64_t args[6];
+	uint64_t period_ns;
+	char wchan[32];           /* kernel function it sleeps in, or "" */
+};
+
+/* How lock waits and per-fd I/O are being collected: first when sampling
+ * starts, again whenever that changes (tracing stopped because it cost the
+ * target too much).  locks_mode "traced", "sampled" or "off"; io_mode
+ * "traced" or "counters"; note says why when not traced, one line. */
+struct event_trace_status {
+	const char *locks_mode, *io_mode, *note;
+};
+
 struct event {
 	enum event_kind kind;
 	uint64_t time_ns;         /* CLOCK_MONOTONIC */
@@ -107,6 +167,11 @@ struct event {
 		struct event_lost lost;
 		struct event_target_exit exit;
 		struct event_proc_stats proc_stats;
+		struct event_syscall syscall;
+		struct event_fd_name fd_name;
+		struct event_thread_io thread_io;
+		struct event_wait_sample wait;
+		struct event_trace_status trace;
 	};
 };
 

@@ -28,15 +28,15 @@ uint64_t perf_record_regs_mask(void)
 	return mask;
 }
 
-/* Fields are read by memcpy: wrapped records sit in scratch space and the
- * kernel aligns only to 8 bytes. */
+/* Fields are read by memcpy: wrapped records sit in scratch space, the
+ * kernel aligns only to 8 bytes, and a RAW payload starts 4 bytes in. */
 struct cursor {
 	const uint8_t *p, *end;
 };
 
 static bool cur_u64(struct cursor *c, uint64_t *v)
 {
-	if (c->p + 8 > c->end)
+	if (c->end - c->p < 8)
 		return false;
 	memcpy(v, c->p, 8);
 	c->p += 8;
@@ -45,105 +45,233 @@ static bool cur_u64(struct cursor *c, uint64_t *v)
 
 static bool cur_u32(struct cursor *c, uint32_t *v)
 {
-	if (c->p + 4 > c->end)
+	if (c->end - c->p < 4)
 		return false;
 	memcpy(v, c->p, 4);
 	c->p += 4;
 	return true;
 }
 
-static bool record_sample(const struct perf_event_header *h, uint64_t sample_type,
-			  struct event *ev, uint64_t *ips)
+static bool cur_skip(struct cursor *c, uint64_t n)
 {
-	struct cursor c = { (const uint8_t *)(h + 1), (const uint8_t *)h + h->size };
-	struct event_sample *smp = &ev->sample;
-	uint64_t nr = 0, abi = 0, size = 0, dyn = 0;
-	uint16_t mode = h->misc & PERF_RECORD_MISC_CPUMODE_MASK;
-
-	if (!cur_u64(&c, &smp->ip) || !cur_u32(&c, &smp->pid) || !cur_u32(&c, &smp->tid) ||
-	    !cur_u64(&c, &ev->time_ns) || !cur_u64(&c, &smp->period))
+	if ((uint64_t)(c->end - c->p) < n)
 		return false;
-	smp->kernel = mode == PERF_RECORD_MISC_KERNEL || mode == PERF_RECORD_MISC_GUEST_KERNEL;
-	if (sample_type & PERF_SAMPLE_CALLCHAIN) {
-		if (!cur_u64(&c, &nr))
+	c->p += n;
+	return true;
+}
+
+/* Fields we never ask for and could not skip blindly (variable length). */
+#define RECORD_UNSUPPORTED (PERF_SAMPLE_READ | PERF_SAMPLE_BRANCH_STACK)
+
+static bool record_callchain(struct cursor *c, struct event_sample *smp, uint64_t *ips)
+{
+	uint64_t nr;
+
+	if (!cur_u64(c, &nr))
+		return false;
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t ip;
+		if (!cur_u64(c, &ip))
 			return false;
-		for (uint64_t i = 0; i < nr; i++) {
-			uint64_t ip;
-			if (!cur_u64(&c, &ip))
-				return false;
-			/* Context markers (PERF_CONTEXT_USER, …) are not addresses. */
-			if (ip >= (uint64_t)PERF_CONTEXT_MAX || smp->nr_ips >= PERF_MAX_STACK_DEPTH)
-				continue;
-			ips[smp->nr_ips++] = ip;
-		}
-		smp->ips = ips;
+		/* Context markers (PERF_CONTEXT_USER, …) are not addresses. */
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX || smp->nr_ips >= PERF_MAX_STACK_DEPTH)
+			continue;
+		ips[smp->nr_ips++] = ip;
 	}
+	smp->ips = ips;
+	return true;
+}
+
+static bool record_user_stack(struct cursor *c, uint64_t sample_type, struct event_sample *smp)
+{
+	uint64_t abi = 0, size = 0, dyn = 0;
+
 	if (sample_type & PERF_SAMPLE_REGS_USER) {
-		if (!cur_u64(&c, &abi))
+		if (!cur_u64(c, &abi))
 			return false;
 		if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
 			for (size_t i = 0; i < ARRAY_SIZE(record_regs); i++)
-				if (!cur_u64(&c, &smp->regs[record_regs[i].ev]))
+				if (!cur_u64(c, &smp->regs[record_regs[i].ev]))
 					return false;
 			smp->has_regs = true;
 		}
 	}
 	if (sample_type & PERF_SAMPLE_STACK_USER) {
-		if (!cur_u64(&c, &size))
+		if (!cur_u64(c, &size))
 			return false;
 		if (size) {
-			smp->stack = c.p;
-			if (c.p + size + 8 > c.end)
+			smp->stack = c->p;
+			if (!cur_skip(c, size) || !cur_u64(c, &dyn))
 				return false;
-			c.p += size;
-			cur_u64(&c, &dyn);
 			smp->stack_size = (uint32_t)MIN(dyn, size);
 		}
 	}
 	return true;
 }
 
-/* The sample_id trailer of a non-sample record: pid, tid, time. */
-static uint64_t record_trailer_time(const struct perf_event_header *h)
+/* The syscall number and arguments or return value in a raw_syscalls
+ * payload, at the offsets the format file gave. */
+static bool record_raw_syscall(const uint8_t *raw, uint32_t size, const struct perf_record_layout *l,
+			       struct event *ev)
 {
-	uint64_t t;
+	int64_t nr;
 
-	memcpy(&t, (const uint8_t *)h + h->size - 8, 8);
+	if ((uint32_t)l->raw.nr + 8 > size)
+		return false;
+	memcpy(&nr, raw + l->raw.nr, 8);
+	ev->syscall.nr = (int32_t)nr;
+	if (l->kind == EVENT_SYSCALL_EXIT) {
+		if ((uint32_t)l->raw.ret + 8 > size)
+			return false;
+		memcpy(&ev->syscall.ret, raw + l->raw.ret, 8);
+	} else {
+		if ((uint32_t)l->raw.args + 48 > size)
+			return false;
+		memcpy(ev->syscall.args, raw + l->raw.args, 48);
+	}
+	return true;
+}
+
+static bool record_sample(const struct perf_event_header *h, const struct perf_record_layout *l,
+			  struct event *ev, uint64_t *ips)
+{
+	struct cursor c = { (const uint8_t *)(h + 1), (const uint8_t *)h + h->size };
+	uint64_t st = l->sample_type, skip, id, period = 0;
+	struct event_sample smp = { 0 };
+	uint32_t pid = 0, tid = 0, raw_size = 0;
+	const uint8_t *raw = NULL;
+	uint16_t mode = h->misc & PERF_RECORD_MISC_CPUMODE_MASK;
+
+	if (st & RECORD_UNSUPPORTED)
+		return false;
+	if ((st & PERF_SAMPLE_IDENTIFIER) && !cur_u64(&c, &id))
+		return false;
+	if ((st & PERF_SAMPLE_IP) && !cur_u64(&c, &smp.ip))
+		return false;
+	if ((st & PERF_SAMPLE_TID) && (!cur_u32(&c, &pid) || !cur_u32(&c, &tid)))
+		return false;
+	if ((st & PERF_SAMPLE_TIME) && !cur_u64(&c, &ev->time_ns))
+		return false;
+	/* ADDR, ID, STREAM_ID, CPU: one u64 each, none of them used. */
+	skip = 8u * (unsigned)(!!(st & PERF_SAMPLE_ADDR) + !!(st & PERF_SAMPLE_ID) +
+			       !!(st & PERF_SAMPLE_STREAM_ID) + !!(st & PERF_SAMPLE_CPU));
+	if (!cur_skip(&c, skip))
+		return false;
+	if ((st & PERF_SAMPLE_PERIOD) && !cur_u64(&c, &period))
+		return false;
+	if ((st & PERF_SAMPLE_CALLCHAIN) && !record_callchain(&c, &smp, ips))
+		return false;
+	if (st & PERF_SAMPLE_RAW) {
+		/* A u32 size, then the payload; size includes the padding that
+		 * realigns what follows to 8 bytes. */
+		if (!cur_u32(&c, &raw_size))
+			return false;
+		raw = c.p;
+		if (!cur_skip(&c, raw_size))
+			return false;
+	}
+	if (!record_user_stack(&c, st, &smp))
+		return false;
+
+	ev->kind = l->kind;
+	switch (l->kind) {
+	case EVENT_SYSCALL_ENTER:
+	case EVENT_SYSCALL_EXIT:
+		ev->syscall.pid = pid;
+		ev->syscall.tid = tid;
+		return raw && record_raw_syscall(raw, raw_size, l, ev);
+	case EVENT_SYSCALL_STACK: {
+		struct event tmp = { .kind = EVENT_SYSCALL_ENTER };
+		struct perf_record_layout enter = *l;
+
+		enter.kind = EVENT_SYSCALL_ENTER;
+		if (!raw || !record_raw_syscall(raw, raw_size, &enter, &tmp))
+			return false;
+		smp.syscall_nr = tmp.syscall.nr;
+		smp.syscall_weight = l->weight;
+		/* At syscall entry the thread is in user mode as far as its
+		 * stack goes: the user ip is where it called the kernel. */
+		smp.ip = smp.has_regs ? smp.regs[EVENT_REG_IP] : smp.nr_ips ? smp.ips[0] : 0;
+		break;
+	}
+	case EVENT_SAMPLE:
+		smp.kernel = mode == PERF_RECORD_MISC_KERNEL || mode == PERF_RECORD_MISC_GUEST_KERNEL;
+		smp.period = period;
+		break;
+	default:
+		return false;
+	}
+	smp.pid = pid;
+	smp.tid = tid;
+	ev->sample = smp;
+	return true;
+}
+
+/* Bytes of the sample_id_all trailer, and where its time is (from the end). */
+static unsigned record_trailer_size(uint64_t st)
+{
+	return 8u * (unsigned)(!!(st & PERF_SAMPLE_TID) + !!(st & PERF_SAMPLE_TIME) +
+			       !!(st & PERF_SAMPLE_ID) + !!(st & PERF_SAMPLE_STREAM_ID) +
+			       !!(st & PERF_SAMPLE_CPU) + !!(st & PERF_SAMPLE_IDENTIFIER));
+}
+
+static unsigned record_trailer_time_back(uint64_t st)
+{
+	return 8u * (1u + (unsigned)(!!(st & PERF_SAMPLE_ID) + !!(st & PERF_SAMPLE_STREAM_ID) +
+				     !!(st & PERF_SAMPLE_CPU) + !!(st & PERF_SAMPLE_IDENTIFIER)));
+}
+
+uint64_t perf_record_id(const struct perf_event_header *h)
+{
+	uint64_t id = 0;
+
+	if (h->size < sizeof *h + 8)
+		return 0;
+	if (h->type == PERF_RECORD_SAMPLE)
+		memcpy(&id, h + 1, 8);
+	else
+		memcpy(&id, (const uint8_t *)h + h->size - 8, 8);
+	return id;
+}
+
+uint64_t perf_record_time(const struct perf_event_header *h, uint64_t st)
+{
+	uint64_t t = 0;
+	unsigned off;
+
+	if (!(st & PERF_SAMPLE_TIME))
+		return 0;
+	if (h->type == PERF_RECORD_SAMPLE) {
+		off = 8u * (unsigned)(!!(st & PERF_SAMPLE_IDENTIFIER) + !!(st & PERF_SAMPLE_IP) +
+				      !!(st & PERF_SAMPLE_TID));
+		if (h->size >= sizeof *h + off + 8)
+			memcpy(&t, (const uint8_t *)(h + 1) + off, 8);
+		return t;
+	}
+	off = record_trailer_time_back(st);
+	if (h->size >= sizeof *h + record_trailer_size(st))
+		memcpy(&t, (const uint8_t *)h + h->size - off, 8);
 	return t;
 }
 
-/* A record's time: in a sample after ip and pid/tid, else in the trailer. */
-uint64_t perf_record_time(const struct perf_event_header *h)
-{
-	uint64_t t = 0;
-
-	if (h->type == PERF_RECORD_SAMPLE) {
-		if (h->size >= sizeof *h + 24)
-			memcpy(&t, (const uint8_t *)(h + 1) + 16, 8);
-		return t;
-	}
-	return h->size >= sizeof *h + 16 ? record_trailer_time(h) : 0;
-}
-
-bool perf_record_decode(const struct perf_event_header *h, uint64_t sample_type,
+bool perf_record_decode(const struct perf_event_header *h, const struct perf_record_layout *l,
 			struct event *ev, uint64_t *ips)
 {
 	const uint8_t *body = (const uint8_t *)(h + 1);
+	size_t trailer = record_trailer_size(l->sample_type);
 	uint32_t u32[4];
 
 	memset(ev, 0, sizeof *ev);
-	if (h->type == PERF_RECORD_SAMPLE) {
-		ev->kind = EVENT_SAMPLE;
-		return record_sample(h, sample_type, ev, ips);
-	}
-	if (h->size < sizeof *h + 16)
+	if (h->type == PERF_RECORD_SAMPLE)
+		return record_sample(h, l, ev, ips);
+	if (h->size < sizeof *h + trailer || !(l->sample_type & PERF_SAMPLE_TIME))
 		return false;
-	ev->time_ns = record_trailer_time(h);
+	ev->time_ns = perf_record_time(h, l->sample_type);
 	switch (h->type) {
 	case PERF_RECORD_MMAP2: {
 		uint64_t v[3], ino;
 		uint32_t prot_flags[2];
-		if (h->size < sizeof *h + 8 + 24 + 24 + 8 + 16)
+		if (h->size < sizeof *h + 64 + 8 + trailer)
 			return false;
 		memcpy(u32, body, 8);
 		memcpy(v, body + 8, 24);
@@ -159,14 +287,14 @@ bool perf_record_decode(const struct perf_event_header *h, uint64_t sample_type,
 		ev->mmap.ino = ino;
 		memcpy(prot_flags, body + 56, 8);
 		ev->mmap.prot = prot_flags[0];
-		/* The name is NUL-padded to 8 bytes, before the 16-byte trailer. */
+		/* The name is NUL-padded to 8 bytes, before the trailer. */
 		ev->mmap.path = (const char *)body + 64;
-		if (!memchr(ev->mmap.path, '\0', (size_t)(h->size - sizeof *h - 64 - 16)))
+		if (!memchr(ev->mmap.path, '\0', h->size - sizeof *h - 64 - trailer))
 			return false;
 		break;
 	}
 	case PERF_RECORD_COMM:
-		if (h->size < sizeof *h + 8 + 8 + 16)
+		if (h->size < sizeof *h + 8 + 8 + trailer)
 			return false;
 		memcpy(u32, body, 8);
 		ev->kind = EVENT_COMM;
@@ -174,11 +302,13 @@ bool perf_record_decode(const struct perf_event_header *h, uint64_t sample_type,
 		ev->comm.tid = u32[1];
 		ev->comm.comm = (const char *)body + 8;
 		ev->comm.exec = h->misc & PERF_RECORD_MISC_COMM_EXEC;
-		if (!memchr(ev->comm.comm, '\0', (size_t)(h->size - sizeof *h - 8 - 16)))
+		if (!memchr(ev->comm.comm, '\0', h->size - sizeof *h - 8 - trailer))
 			return false;
 		break;
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
+		if (h->size < sizeof *h + 16 + trailer)
+			return false;
 		memcpy(u32, body, 16);
 		ev->kind = h->type == PERF_RECORD_FORK ? EVENT_THREAD_START : EVENT_THREAD_EXIT;
 		ev->thread.pid = u32[0];
@@ -187,6 +317,8 @@ bool perf_record_decode(const struct perf_event_header *h, uint64_t sample_type,
 		ev->thread.ptid = u32[3];
 		break;
 	case PERF_RECORD_LOST:
+		if (h->size < sizeof *h + 16 + trailer)
+			return false;
 		ev->kind = EVENT_LOST;
 		memcpy(&ev->lost.count, body + 8, 8);
 		break;

@@ -1,6 +1,7 @@
 /* Decoding perf ring records into event records.  Separate from opening
  * the events so the byte layout (fields in sample_type bit order, optional
- * parts, the sample_id trailer) can be tested with synthetic records. */
+ * parts, the sample_id trailer, tracepoint payloads) can be tested with
+ * synthetic records. */
 #ifndef KPROF_PERF_RECORD_H
 #define KPROF_PERF_RECORD_H
 
@@ -11,16 +12,37 @@
 
 struct perf_event_header;
 
+/* Where raw_syscalls:sys_enter/sys_exit keep their fields inside the RAW
+ * payload, as the tracepoint's format file says (not hard-coded). */
+struct perf_record_raw {
+	uint16_t nr;              /* "id": the syscall number (long) */
+	uint16_t args;            /* sys_enter "args": unsigned long[6] */
+	uint16_t ret;             /* sys_exit "ret": long */
+};
+
+/* What one perf event's records are: its sample_type, and what its samples
+ * mean.  Every event of a session sets PERF_SAMPLE_IDENTIFIER, so a record
+ * names its event before we know how to read the rest. */
+struct perf_record_layout {
+	uint64_t sample_type;
+	enum event_kind kind;     /* EVENT_SAMPLE or EVENT_SYSCALL_ENTER/EXIT/STACK */
+	uint32_t weight;          /* EVENT_SYSCALL_STACK: entries per stack (the period) */
+	struct perf_record_raw raw;
+};
+
 /* The sample_regs_user mask for the registers event.h carries. */
 uint64_t perf_record_regs_mask(void);
+/* The event id of a record written by an event with PERF_SAMPLE_IDENTIFIER
+ * (first in a sample, last in the sample_id_all trailer of the others);
+ * inherited events report their parent's id. */
+uint64_t perf_record_id(const struct perf_event_header *h);
 /* A record's timestamp (samples: PERF_SAMPLE_TIME; others: the
- * sample_id_all trailer of TID + TIME). */
-uint64_t perf_record_time(const struct perf_event_header *h);
-/* Decode h, written by an event with sample_type (IP | TID | TIME | PERIOD
- * and either CALLCHAIN or REGS_USER | STACK_USER), into ev.  ips (room for
+ * sample_id_all trailer), for an event of sample_type. */
+uint64_t perf_record_time(const struct perf_event_header *h, uint64_t sample_type);
+/* Decode h, written by an event laid out as l, into ev.  ips (room for
  * PERF_MAX_STACK_DEPTH) holds a callchain; ev points into it and into h.
  * False for records we don't use and for malformed ones. */
-bool perf_record_decode(const struct perf_event_header *h, uint64_t sample_type,
+bool perf_record_decode(const struct perf_event_header *h, const struct perf_record_layout *l,
 			struct event *ev, uint64_t *ips);
 
 #endif

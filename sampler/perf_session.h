@@ -1,7 +1,8 @@
 /* The perf events of one target: a cpu-clock sampling event per (thread,
  * CPU) with inherit, so threads started later are followed by the kernel,
- * each CPU's events sharing one ring buffer.  Records are decoded into
- * event records and handed to a sink. */
+ * and beside it the syscall tracepoints of lock waits and per-fd I/O; each
+ * CPU's events share one ring buffer.  Records are decoded into event
+ * records and handed to a sink. */
 #ifndef KPROF_PERF_SESSION_H
 #define KPROF_PERF_SESSION_H
 
@@ -18,6 +19,8 @@ struct perf_session_config {
 	unsigned frequency;    /* samples per second per thread */
 	bool dwarf;            /* registers + user stack; else FP callchains */
 	uint32_t stack_bytes;  /* user stack copied per sample (DWARF mode) */
+	bool trace_locks;      /* futex enter/exit tracepoints */
+	bool trace_io;         /* read/write family, close and dup tracepoints */
 };
 
 struct perf_session;
@@ -34,6 +37,15 @@ size_t perf_session_poll(struct perf_session *s, int timeout_ms);
 /* Look for threads the kernel is not following (started before attach by
  * a thread we had not reached yet) and open events for them. */
 void perf_session_rescan(struct perf_session *s);
+/* Whether the syscall tracepoints asked for are open: *traced false when
+ * they were refused (or not asked for), with why in reason ("" if asked
+ * and open, or not asked). */
+void perf_session_trace(const struct perf_session *s, bool *traced, char *reason, size_t len);
+/* Syscall entries traced so far (for what tracing costs the target). */
+uint64_t perf_session_trace_calls(const struct perf_session *s);
+/* Stop tracing syscalls for good (the CPU events stay): deliver what the
+ * rings hold, close the trace events, and give why as the reason. */
+void perf_session_trace_stop(struct perf_session *s, const char *why);
 /* Disable, drain what is left, close every event and ring. */
 void perf_session_close(struct perf_session *s);
 

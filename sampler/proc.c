@@ -104,6 +104,31 @@ char proc_state(pid_t pid)
 	return s;
 }
 
+bool proc_parse_cpu_ticks(const char *fields, uint64_t *ticks)
+{
+	unsigned long long utime, stime;
+
+	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	if (!fields || sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			      &utime, &stime) != 2)
+		return false;
+	*ticks = utime + stime;
+	return true;
+}
+
+bool proc_cpu_ns(pid_t pid, uint64_t *ns)
+{
+	char *f = proc_stat_fields(pid, NULL, 0);
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks;
+	bool ok = proc_parse_cpu_ticks(f, &ticks) && hz > 0;
+
+	free(f);
+	if (ok)
+		*ns = ticks * (1000000000ULL / (uint64_t)hz);
+	return ok;
+}
+
 void proc_command(pid_t pid, char *buf, size_t size)
 {
 	char path[64], comm[64] = "?";
@@ -220,4 +245,46 @@ void proc_read_stats(pid_t pid, struct event_proc_stats *out)
 	if (text)
 		out->has_io = proc_parse_io(text, out);
 	free(text);
+}
+
+bool proc_read_thread_io(pid_t pid, pid_t tid, struct event_thread_io *out)
+{
+	struct event_proc_stats st;
+	char path[96], *text;
+	bool ok;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/io", (int)pid, (int)tid);
+	if (!(text = proc_read_file(path, NULL)))
+		return false;
+	ok = proc_parse_io(text, &st);
+	free(text);
+	*out = (struct event_thread_io){ (uint32_t)pid, (uint32_t)tid, st.rchar, st.wchar,
+					 st.read_bytes, st.write_bytes };
+	return ok;
+}
+
+bool proc_parse_syscall(const char *text, int32_t *nr, uint64_t args[6])
+{
+	char *end;
+	long n;
+
+	memset(args, 0, 6 * sizeof *args);
+	if (strncmp(text, "running", 7) == 0) {
+		*nr = -2;
+		return true;
+	}
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (end == text || errno || n < -1 || n > INT32_MAX || (*end != ' ' && *end != '\n'))
+		return false;
+	*nr = (int32_t)n;
+	if (n == -1)
+		return true;   /* "-1 sp pc": the two words are not arguments */
+	for (int i = 0; i < 6; i++) {
+		const char *p = end;
+		args[i] = strtoull(p, &end, 16);
+		if (end == p)
+			return false;
+	}
+	return true;
 }

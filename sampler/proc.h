@@ -1,5 +1,6 @@
 /* /proc readers the sampler needs: the task list, maps text, the command
- * line, memory and I/O counters, and whether a pid can be profiled at all. */
+ * line, memory and I/O counters (per process and per thread), where a
+ * thread is blocked, and whether a pid can be profiled at all. */
 #ifndef KPROF_PROC_H
 #define KPROF_PROC_H
 
@@ -19,6 +20,12 @@ int proc_tasks(pid_t pid, pid_t **tids);
 void proc_command(pid_t pid, char *buf, size_t size);
 /* One-letter state from /proc/PID/stat ('R', 'S', 'Z', …), 0 if gone. */
 char proc_state(pid_t pid);
+/* CPU time (user + system) of the whole process so far, from
+ * /proc/PID/stat; false when it is gone. */
+bool proc_cpu_ns(pid_t pid, uint64_t *ns);
+/* utime + stime in clock ticks from the fields after "(comm) " of a stat
+ * line. */
+bool proc_parse_cpu_ticks(const char *fields, uint64_t *ticks);
 /* The memory and I/O counters of pid from /proc/PID/status and /proc/PID/io
  * into *out (pid, has_rss, has_io and the counters; time is the caller's). */
 void proc_read_stats(pid_t pid, struct event_proc_stats *out);
@@ -28,6 +35,12 @@ bool proc_parse_rss(const char *status, uint64_t *bytes);
 /* rchar, wchar, read_bytes and write_bytes from the text of an io file;
  * false unless all four are there. */
 bool proc_parse_io(const char *io, struct event_proc_stats *out);
+/* One thread's /proc/PID/task/TID/io into *out; false when unreadable. */
+bool proc_read_thread_io(pid_t pid, pid_t tid, struct event_thread_io *out);
+/* The text of /proc/PID/task/TID/syscall: "running" (nr -2), "-1 sp pc"
+ * (blocked outside a syscall, nr -1, args 0), or "nr a0 … a5 sp pc".
+ * False when it is none of these. */
+bool proc_parse_syscall(const char *text, int32_t *nr, uint64_t args[6]);
 /* Whether pid can be profiled; when not, a one-line reason in err. */
 bool proc_check_target(pid_t pid, char *err, size_t errlen);
 

@@ -20,6 +20,11 @@ struct sampler_config {
 	unsigned frequency;
 	bool dwarf;
 	uint32_t stack_bytes;
+	bool trace_locks;        /* futex waits: tracepoints, else /proc sampling */
+	bool trace_io;           /* per-fd I/O: syscall tracepoints, else counters */
+	/* Stop tracing when it costs the target more than its budget (then
+	 * lock waits are sampled from /proc and I/O read from counters). */
+	bool trace_guard;
 };
 
 struct sampler;

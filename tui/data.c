@@ -1,9 +1,12 @@
 /* The copy of the model a frame is drawn from (see tui.h).  The model's lock
  * is held only while copying: hotspot rows, the window's stacks, function
- * name pointers and threads.  Drawing, filtering, sorting and tree building
+ * name pointers and threads, and what the view asks for besides (locks, fds,
+ * a drilled lock's or fd's call sites).  Drawing, filtering, sorting and tree building
  * then run on the copy while the sampler goes on. */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,33 +21,48 @@
 #include "../common/clock.h"
 #include "../common/xalloc.h"
 
+/* The frames of counts' stacks into *stacks, their frames in *arena, with
+ * leaf added below each stack unless it is CALLTREE_NONE (a drill's
+ * subject).  Ids not in the model are skipped.  Returns the stacks copied. */
+static size_t data_copy_frames(const struct model *m, const struct stack_count *counts,
+			       size_t n, uint32_t leaf, struct calltree_stack **stacks,
+			       size_t *stacks_cap, uint32_t **arena, size_t *arena_cap)
+{
+	uint32_t nstk = stacks_count(m->stacks), extra = leaf != CALLTREE_NONE;
+	size_t frames = 0, out = 0, at = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t nf = 0;
+		if (counts[i].stack < nstk)
+			stacks_frames(m->stacks, counts[i].stack, &nf);
+		frames += nf + extra;
+	}
+	xgrow(arena, arena_cap, frames ? frames : 1, sizeof **arena);
+	xgrow(stacks, stacks_cap, n ? n : 1, sizeof **stacks);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t nf;
+		const uint32_t *f;
+		if (counts[i].stack >= nstk)
+			continue;
+		f = stacks_frames(m->stacks, counts[i].stack, &nf);
+		if (nf)
+			memcpy(*arena + at, f, nf * sizeof *f);
+		if (extra)
+			(*arena)[at + nf] = leaf;
+		(*stacks)[out++] = (struct calltree_stack){ *arena + at, nf + extra, counts[i].count };
+		at += nf + extra;
+	}
+	return out;
+}
+
 static void data_copy_stacks(struct tui_data *d, const struct model *m,
 			     const struct stack_count *counts, size_t n)
 {
-	size_t frames = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t nf;
-		stacks_frames(m->stacks, counts[i].stack, &nf);
-		frames += nf;
-	}
-	xgrow(&d->arena, &d->arena_cap, frames ? frames : 1, sizeof *d->arena);
-	xgrow(&d->stacks, &d->stacks_cap, n ? n : 1, sizeof *d->stacks);
+	d->nstacks = data_copy_frames(m, counts, n, CALLTREE_NONE, &d->stacks, &d->stacks_cap,
+				      &d->arena, &d->arena_cap);
 	d->arena_n = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t nf;
-		const uint32_t *f = stacks_frames(m->stacks, counts[i].stack, &nf);
-		memcpy(d->arena + d->arena_n, f, nf * sizeof *f);
-		/* Frames point into the arena once it is complete (it may move). */
-		d->stacks[i] = (struct calltree_stack){ NULL, nf, counts[i].count };
-		d->arena_n += nf;
-	}
-	d->nstacks = n;
-	frames = 0;
-	for (size_t i = 0; i < n; i++) {
-		d->stacks[i].frames = d->arena + frames;
-		frames += d->stacks[i].n;
-	}
+	for (size_t i = 0; i < d->nstacks; i++)
+		d->arena_n += d->stacks[i].n;
 }
 
 static void data_copy_funcs(struct tui_data *d, const struct model *m)
@@ -101,6 +119,17 @@ static size_t data_thread_of(const struct tui_thot *byt, size_t n, uint32_t tid)
 	return lo < n && byt[lo].tid == tid ? byt[lo].thread : SIZE_MAX;
 }
 
+/* The copied threads by tid, for data_thread_of; the caller frees it. */
+static struct tui_thot *data_threads_by_tid(const struct tui_data *d)
+{
+	struct tui_thot *byt = xmalloc((d->nthreads ? d->nthreads : 1) * sizeof *byt);
+
+	for (size_t i = 0; i < d->nthreads; i++)
+		byt[i] = (struct tui_thot){ .tid = d->threads[i].tid, .thread = i };
+	qsort(byt, d->nthreads, sizeof *byt, data_tid_cmp);
+	return byt;
+}
+
 /* The split rows and each thread's hottest function in the window (the
  * threads are copied already).  Under the model's lock. */
 static void data_per_thread(struct tui_data *d, const struct model *m, uint32_t window_secs)
@@ -110,12 +139,9 @@ static void data_per_thread(struct tui_data *d, const struct model *m, uint32_t 
 	size_t n = thread_stacks_window(m->thread_stacks, window_secs, &c);
 	size_t nrows = thread_hotspots_compute(m->stacks, c, n, &rows, NULL);
 	size_t nhot = thread_hotspots_hottest(rows, nrows, &hot);
-	struct tui_thot *byt = xmalloc((d->nthreads ? d->nthreads : 1) * sizeof *byt);
+	struct tui_thot *byt = data_threads_by_tid(d);
 
 	free(c);
-	for (size_t i = 0; i < d->nthreads; i++)
-		byt[i] = (struct tui_thot){ .tid = d->threads[i].tid, .thread = i };
-	qsort(byt, d->nthreads, sizeof *byt, data_tid_cmp);
 	xgrow(&d->thot, &d->thot_cap, nrows ? nrows : 1, sizeof *d->thot);
 	for (size_t i = 0; i < nrows; i++)
 		d->thot[i] = (struct tui_thot){
@@ -135,6 +161,105 @@ static void data_per_thread(struct tui_data *d, const struct model *m, uint32_t 
 	free(byt);
 	free(hot);
 	free(rows);
+}
+
+/* Every lock, and its share of its waiters' time.  Under the model's lock. */
+static void data_copy_locks(struct tui_data *d, const struct model *m)
+{
+	size_t n = m->locks ? locks_count(m->locks) : 0;
+
+	xgrow(&d->locks, &d->locks_cap, n ? n : 1, sizeof *d->locks);
+	d->lock_wait_ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lock_info *li = locks_at(m->locks, i);
+		d->locks[i] = (struct tui_lock){ *li, locks_wait_pct(m->locks, li, m->start_ns, m->now_ns) };
+		if (!li->name[0])
+			snprintf(d->locks[i].info.name, sizeof d->locks[i].info.name, "0x%" PRIx64,
+				 li->addr);
+		d->lock_wait_ns += li->wait_ns;
+	}
+	d->nlocks = n;
+}
+
+/* A row's identity across copies: its fd, what it named and when it was
+ * first used (an fd reopened on the same path is a new row). */
+static uint64_t data_fd_key(const struct io_fd *f)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+
+	for (const char *c = f->name; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	h = (h ^ f->first_ns) * 1099511628211ULL;
+	return (h ^ (uint32_t)f->fd) * 1099511628211ULL;
+}
+
+/* Every fd row and the threads' I/O (threads are copied already).  Under
+ * the model's lock. */
+static void data_copy_io(struct tui_data *d, const struct model *m)
+{
+	size_t n = m->io ? io_fd_count(m->io) : 0, nt = m->io ? io_thread_count(m->io) : 0;
+	struct tui_thot *byt;
+
+	xgrow(&d->fds, &d->fds_cap, n ? n : 1, sizeof *d->fds);
+	for (size_t i = 0; i < n; i++) {
+		const struct io_fd *f = io_fd_at(m->io, i);
+		d->fds[i] = (struct tui_fd){ .info = *f, .key = data_fd_key(f) };
+	}
+	d->nfds = n;
+	byt = data_threads_by_tid(d);
+	xgrow(&d->io_threads, &d->io_threads_cap, nt ? nt : 1, sizeof *d->io_threads);
+	for (size_t i = 0; i < nt; i++) {
+		struct tui_io_thread *t = &d->io_threads[i];
+		size_t k;
+		t->info = *io_thread_at(m->io, i);
+		k = data_thread_of(byt, d->nthreads, t->info.tid);
+		snprintf(t->name, sizeof t->name, "%s", k != SIZE_MAX ? d->threads[k].name : "");
+	}
+	d->nio_threads = nt;
+	free(byt);
+}
+
+/* The call sites of the drilled lock or fd, each stack ending in
+ * TUI_FUNC_SUBJECT, weighted by wait ns or bytes.  Under the model's lock. */
+static void data_copy_sites(struct tui_data *d, const struct model *m, enum tui_drill drill,
+			    uint64_t key)
+{
+	struct stack_count *c = NULL;
+	size_t n = 0;
+
+	d->drill_name[0] = '\0';
+	if (drill == TUI_DRILL_LOCK && m->locks) {
+		struct lock_site *ls;
+		const struct lock_info *li = locks_find(m->locks, key);
+		if (li)
+			snprintf(d->drill_name, sizeof d->drill_name, "%s", li->name);
+		if (!d->drill_name[0])
+			snprintf(d->drill_name, sizeof d->drill_name, "0x%" PRIx64, key);
+		n = locks_sites(m->locks, key, &ls);
+		c = xmalloc((n ? n : 1) * sizeof *c);
+		for (size_t i = 0; i < n; i++)
+			c[i] = (struct stack_count){ ls[i].stack, ls[i].wait_ns };
+		free(ls);
+	} else if (drill == TUI_DRILL_FD && m->io) {
+		struct io_site *is = NULL;
+		size_t row = 0, nfd = io_fd_count(m->io);
+		while (row < nfd && data_fd_key(io_fd_at(m->io, row)) != key)
+			row++;
+		/* Gone: folded into the "other" row once the table was full. */
+		snprintf(d->drill_name, sizeof d->drill_name, "%s",
+			 row < nfd ? io_fd_at(m->io, row)->name : "(no longer listed)");
+		n = row < nfd ? io_sites(m->io, (uint32_t)row, &is) : 0;
+		c = xmalloc((n ? n : 1) * sizeof *c);
+		for (size_t i = 0; i < n; i++)
+			c[i] = (struct stack_count){ is[i].stack, is[i].bytes };
+		free(is);
+	}
+	d->nsites = data_copy_frames(m, c, n, TUI_FUNC_SUBJECT, &d->sites, &d->sites_cap,
+				     &d->site_arena, &d->site_arena_cap);
+	d->site_total = 0;
+	for (size_t i = 0; i < d->nsites; i++)
+		d->site_total += d->sites[i].count;
+	free(c);
 }
 
 /* Self samples per function in the last second (a share per second for the
@@ -160,6 +285,46 @@ static void data_recent(struct tui_data *d, const struct model *m)
 	free(c);
 }
 
+static int data_key_cmp(const void *a, const void *b)
+{
+	const struct tui_fd *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Each fd row's rates against the same row in prev (found by key: rows
+ * are matched, not assumed to keep their index).  Copies too close
+ * together (a key asked for one) keep prev's rates. */
+static void data_fd_rates(struct tui_data *d, const struct tui_data *prev, double dt)
+{
+	struct tui_fd *old;
+
+	if (!d->got.io || !prev || !prev->valid || !prev->got.io || !prev->nfds)
+		return;
+	old = xmalloc(prev->nfds * sizeof *old);
+	memcpy(old, prev->fds, prev->nfds * sizeof *old);
+	qsort(old, prev->nfds, sizeof *old, data_key_cmp);
+	for (size_t i = 0; i < d->nfds; i++) {
+		struct tui_fd *f = &d->fds[i];
+		const struct tui_fd *o = bsearch(f, old, prev->nfds, sizeof *old, data_key_cmp);
+		if (!o)
+			continue;
+		if (dt <= 0.01) {
+			f->has_rates = o->has_rates;
+			f->read_per_s = o->read_per_s;
+			f->write_per_s = o->write_per_s;
+			f->calls_per_s = o->calls_per_s;
+			continue;
+		}
+		f->has_rates = true;
+		f->read_per_s = (double)(f->info.read_bytes - MIN(o->info.read_bytes, f->info.read_bytes)) / dt;
+		f->write_per_s = (double)(f->info.write_bytes - MIN(o->info.write_bytes, f->info.write_bytes)) / dt;
+		f->calls_per_s = (double)(f->info.reads + f->info.writes -
+					  MIN(o->info.reads + o->info.writes, f->info.reads + f->info.writes)) / dt;
+	}
+	free(old);
+}
+
 /* Rates since prev: the model has totals, the header wants speeds. */
 static void data_rates(struct tui_data *d, const struct tui_data *prev, unsigned hz)
 {
@@ -168,6 +333,7 @@ static void data_rates(struct tui_data *d, const struct tui_data *prev, unsigned
 	d->alive_threads = 0;
 	for (size_t i = 0; i < d->nthreads; i++)
 		d->alive_threads += !d->threads[i].exited;
+	data_fd_rates(d, prev, dt);
 	if (dt <= 0.01) {
 		if (prev && prev->valid) {
 			d->samples_per_s = prev->samples_per_s;
@@ -205,6 +371,14 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 	d->nthot = 0;
 	if (d->per_thread)
 		data_per_thread(d, m, window_secs);
+	d->got = d->want;
+	d->nlocks = d->nfds = d->nio_threads = d->nsites = 0;
+	if (d->got.locks)
+		data_copy_locks(d, m);
+	if (d->got.io)
+		data_copy_io(d, m);
+	if (d->got.drill != TUI_DRILL_NONE)
+		data_copy_sites(d, m, d->got.drill, d->got.drill_key);
 	usage_rates(m->usage, window_secs, &d->usage);
 	d->target = m->target;
 	d->stats = m->stats;
@@ -234,15 +408,29 @@ void tui_data_fini(struct tui_data *d)
 	free(d->threads);
 	free(d->thot);
 	free(d->recent);
+	free(d->locks);
+	free(d->fds);
+	free(d->io_threads);
+	free(d->sites);
+	free(d->site_arena);
 	memset(d, 0, sizeof *d);
 }
 
 const char *tui_data_func_name(const struct tui_data *d, uint32_t func)
 {
+	if (func == TUI_FUNC_SUBJECT)
+		return d->drill_name[0] ? d->drill_name : "?";
 	return func < d->nfuncs ? d->funcs[func].name : "?";
 }
 
 const char *tui_data_func_module(const struct tui_data *d, uint32_t func)
 {
+	if (func == TUI_FUNC_SUBJECT)
+		return d->got.drill == TUI_DRILL_LOCK ? "lock" : "fd";
 	return func < d->nfuncs ? d->funcs[func].module : "?";
+}
+
+bool tui_data_has_sites(const struct tui_data *d, enum tui_drill drill, uint64_t key)
+{
+	return d->valid && d->got.drill == drill && d->got.drill_key == key;
 }

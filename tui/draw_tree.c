@@ -1,6 +1,7 @@
-/* Drawing the drill-down: a title line for the focus function, then the
- * callers tree and the callees tree as rows with percentages and tree
- * guides (see tree_view.c for the state they come from). */
+/* Drawing the drill-down: a title line for the focus function (or lock, or
+ * fd), then the callers tree and the callees tree as rows with percentages,
+ * counts in the trees' unit, and tree guides (see tree_view.c for the state
+ * they come from). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -10,9 +11,35 @@
 #include "curses.h"
 #include "panes.h"
 #include "tui.h"
+#include "../analysis/usage.h"
 
 #define TREE_NUM_W 8     /* "TOTAL%" and "SELF%" columns */
 #define TREE_SAMPLES_W 9
+
+/* What the trees count: CPU samples, or a lock's wait time, or an fd's
+ * bytes (their call sites' stacks). */
+static const char *tree_unit(const struct tree_view *tv)
+{
+	switch (tv->src) {
+	case TUI_DRILL_LOCK:
+		return "WAIT";
+	case TUI_DRILL_FD:
+		return "BYTES";
+	case TUI_DRILL_NONE:
+		break;
+	}
+	return "SAMPLES";
+}
+
+static void tree_count(const struct tree_view *tv, uint64_t n, char *buf, size_t len)
+{
+	if (tv->src == TUI_DRILL_LOCK)
+		panes_format_ns(n, buf, len);
+	else if (tv->src == TUI_DRILL_FD)
+		usage_format_bytes((double)n, buf, len);
+	else
+		snprintf(buf, len, "%" PRIu64, n);
+}
 
 static void tree_title(struct app *a, struct rect r)
 {
@@ -21,8 +48,16 @@ static void tree_title(struct app *a, struct rect r)
 	char buf[512];
 	int x = 0;
 
-	snprintf(buf, sizeof buf, "%s  %s%s", tui_data_func_name(d, tv->focus),
-		 tui_data_func_module(d, tv->focus), tv->nback ? "" : "  (Backspace: back to the table)");
+	if (tv->src != TUI_DRILL_NONE && tv->focus == TUI_FUNC_SUBJECT)
+		snprintf(buf, sizeof buf, "%s %s  %s%s", tv->src == TUI_DRILL_LOCK ? "lock" : "fd",
+			 tui_data_func_name(d, tv->focus),
+			 tv->src == TUI_DRILL_LOCK ? "where threads wait on it, by wait time"
+						   : "the stacks doing its I/O, by bytes",
+			 tv->nback ? "" : "  (Backspace: back to the table)");
+	else
+		snprintf(buf, sizeof buf, "%s  %s%s", tui_data_func_name(d, tv->focus),
+			 tui_data_func_module(d, tv->focus),
+			 tv->nback ? "" : "  (Backspace: back to the table)");
 	x += draw_text(a, r.y, r.x, MIN(r.w, 12), "Drill-down:", a->attr[THEME_HEADER], false);
 	draw_text(a, r.y, r.x + x, r.w - x, buf, a->attr[THEME_METER_VALUE], false);
 	x = r.x;
@@ -30,7 +65,7 @@ static void tree_title(struct app *a, struct rect r)
 	draw_text(a, r.y + 1, x - 1, 1, "", a->attr[THEME_TABLE_HEADER], false);
 	x += draw_text(a, r.y + 1, x, TREE_NUM_W, "SELF%", a->attr[THEME_TABLE_HEADER], true) + 1;
 	draw_text(a, r.y + 1, x - 1, 1, "", a->attr[THEME_TABLE_HEADER], false);
-	x += draw_text(a, r.y + 1, x, TREE_SAMPLES_W, "SAMPLES", a->attr[THEME_TABLE_HEADER], true) + 1;
+	x += draw_text(a, r.y + 1, x, TREE_SAMPLES_W, tree_unit(tv), a->attr[THEME_TABLE_HEADER], true) + 1;
 	draw_text(a, r.y + 1, x - 1, 1, "", a->attr[THEME_TABLE_HEADER], false);
 	if (x < r.x + r.w)
 		draw_text(a, r.y + 1, x, r.x + r.w - x, "CALL TREE", a->attr[THEME_TABLE_HEADER], false);
@@ -57,9 +92,11 @@ static void tree_prefix(const struct app *a, const struct calltree_row *row, cha
 								   : (a->utf8 ? "\u25b8 " : "+ "));
 }
 
+/* Of every sample in the window, or of all the lock's or fd's sites. */
 static double tree_pct(const struct app *a, uint64_t n)
 {
-	uint64_t all = app_data(a)->window_samples;
+	const struct tui_data *d = app_data(a);
+	uint64_t all = a->tree.src == TUI_DRILL_NONE ? d->window_samples : d->site_total;
 	return all ? 100.0 * (double)n / (double)all : 0.0;
 }
 
@@ -81,7 +118,7 @@ static void tree_line(struct app *a, int y, struct rect r, size_t i)
 	/* Self only means something in the callees tree (the path ends there). */
 	snprintf(buf, sizeof buf, callees ? "%.2f" : "", self);
 	x += draw_text(a, y, x, TREE_NUM_W, buf, sel ? base : a->attr[panes_share_slot(self)], true) + 1;
-	snprintf(buf, sizeof buf, "%" PRIu64, nd->total);
+	tree_count(tv, nd->total, buf, sizeof buf);
 	x += draw_text(a, y, x, TREE_SAMPLES_W, buf, base, true) + 1;
 	if (x >= r.x + r.w)
 		return;
@@ -90,7 +127,10 @@ static void tree_line(struct app *a, int y, struct rect r, size_t i)
 	/* The guides may be long; show their end, next to the name. */
 	x += draw_text_tail(a, y, x, MIN(pw, (r.x + r.w - x) / 2 + 4), prefix,
 			    sel ? base : a->attr[THEME_TREE]);
-	if (row->depth == 0)
+	if (row->depth == 0 && nd->func == TUI_FUNC_SUBJECT)
+		snprintf(buf, sizeof buf, "%s  %s", tui_data_func_name(d, nd->func),
+			 tv->src == TUI_DRILL_LOCK ? "<- who waits on it" : "<- who reads and writes it");
+	else if (row->depth == 0)
 		snprintf(buf, sizeof buf, "%s  %s", tui_data_func_name(d, nd->func),
 			 callees ? "-> what it calls" : "<- who calls it");
 	else
@@ -115,8 +155,10 @@ void tree_draw(struct app *a, struct rect r)
 	if (tv->cursor >= tv->top + (size_t)body)
 		tv->top = tv->cursor - (size_t)body + 1;
 	if (!tv->nrows) {
-		draw_text(a, r.y + 2, r.x + 1, r.w - 1, "no samples of this function in this window",
-			  a->attr[THEME_COLD], false);
+		const char *why = tv->src == TUI_DRILL_NONE ? "no samples of this function in this window"
+			: !tui_data_has_sites(app_data(a), tv->src, tv->src_key) ? "reading its call sites..."
+			: "no call stacks recorded for it (stacks are sampled: more may come)";
+		draw_text(a, r.y + 2, r.x + 1, r.w - 1, why, a->attr[THEME_COLD], false);
 		return;
 	}
 	for (int line = 0; line < body; line++) {

@@ -1,7 +1,8 @@
 /* The header of meters, htop-style: what is profiled and its state, the
  * target's CPU as a bar, sampling rates and losses, its memory and I/O
  * rates, and how we sample and what it costs us.  Four lines, or one on a
- * short terminal. */
+ * short terminal; under them, on the Locks and I/O panes, how their numbers
+ * are collected, and on the I/O pane the busiest threads' I/O. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -10,14 +11,75 @@
 #include <sys/wait.h>
 
 #include "curses.h"
+#include "panes.h"
 #include "tui.h"
+#include "../analysis/usage.h"
 
 /* Below this many lines the header shrinks to one line. */
 #define HEADER_FULL_LINES 14
+/* Below this many, the Locks and I/O panes' mode line goes too. */
+#define HEADER_MODE_LINES 10
+/* Threads shown above the I/O pane, by terminal height. */
+#define HEADER_IO_THREADS(lines) ((lines) >= 40 ? 6 : (lines) >= 30 ? 4 : (lines) >= 20 ? 2 : 0)
 
-int header_lines(const struct app *a)
+/* Which of the Locks and I/O collectors the view is about, if either (the
+ * pane, or a drill-down from it). */
+static enum tui_drill header_subject(const struct app *a)
 {
-	return a->lines >= HEADER_FULL_LINES ? 4 : 1;
+	const struct pane *p = view_pane(a);
+
+	if (a->help)
+		return TUI_DRILL_NONE;
+	if (a->tree.active)
+		return a->tree.src;
+	return panes_drill_of(p);
+}
+
+/* The I/O threads above the pane: those with a reading, busiest first,
+ * named as the filter allows. */
+static size_t header_io_threads(struct app *a, size_t *order, size_t max)
+{
+	const struct tui_data *d = app_data(a);
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nio_threads; i++) {
+		const struct tui_io_thread *t = &d->io_threads[i];
+		double r = t->info.rchar_per_s + t->info.wchar_per_s;
+		size_t at;
+		if (a->filter && !view_text_matches(a, t->name))
+			continue;
+		/* Insertion into the top max: a handful of lines. */
+		for (at = MIN(n, max); at > 0; at--) {
+			const struct tui_io_thread *u = &d->io_threads[order[at - 1]];
+			if (u->info.rchar_per_s + u->info.wchar_per_s >= r)
+				break;
+			if (at < max)
+				order[at] = order[at - 1];
+		}
+		if (at < max) {
+			order[at] = i;
+			n = MIN(n + 1, max);
+		}
+	}
+	return n;
+}
+
+static size_t header_io_lines(struct app *a)
+{
+	size_t order[8], max = (size_t)HEADER_IO_THREADS(a->lines);
+	size_t n = header_io_threads(a, order, max);
+
+	return n ? n + 1 : 0;
+}
+
+int header_lines(struct app *a)
+{
+	int base = a->lines >= HEADER_FULL_LINES ? 4 : 1;
+	enum tui_drill s = header_subject(a);
+
+	if (s == TUI_DRILL_NONE || a->lines < HEADER_MODE_LINES)
+		return base;
+	return base + 1 + (s == TUI_DRILL_FD ? (int)header_io_lines(a) : 0);
 }
 
 /* Rates mean nothing once nothing more can arrive: show them as zero then,
@@ -179,12 +241,88 @@ static void header_cost(struct app *a, int y)
 	meter(a, y, x, "for ", buf, THEME_METER_VALUE);
 }
 
+/* "Locks: futex tracepoints - why", or the I/O pane's: how the numbers
+ * below were collected, since a sampled or missing collector changes what
+ * they mean. */
+static void header_mode(struct app *a, int y, enum tui_drill s)
+{
+	const struct tui_data *d = app_data(a);
+	const struct model_target *t = &d->target;
+	bool lock = s == TUI_DRILL_LOCK;
+	const char *mode = lock ? panes_locks_mode(t) : panes_io_mode(t);
+	bool full = !strcmp(lock ? t->locks_mode : t->io_mode, "traced");
+	char buf[320];
+	int x = 0;
+
+	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
+	x = meter(a, y, x, lock ? "Locks: " : "I/O: ", mode, full ? THEME_METER_VALUE : THEME_WARM);
+	if (t->trace_note[0] && x < a->cols)
+		x += draw_text(a, y, x, MIN(draw_width(a, t->trace_note), a->cols - x), t->trace_note,
+			       a->attr[THEME_COLD], false) + 2;
+	if (lock && d->got.locks && x + 2 < a->cols) {
+		char w[32];
+		panes_format_ns(d->lock_wait_ns, w, sizeof w);
+		snprintf(buf, sizeof buf, "%zu lock%s, %s waited since the start", d->nlocks,
+			 d->nlocks == 1 ? "" : "s", w);
+		draw_text(a, y, x, a->cols - x, buf, a->attr[THEME_COLD], false);
+	}
+}
+
+/* Per thread: what it asked of read/write calls (rchar/wchar) and what
+ * reached storage (read_bytes/write_bytes), as /proc counts them. */
+static void header_io_threads_draw(struct app *a, int y, int h)
+{
+	static const int tw = 8, nw = 16, rw = 10;
+	const struct tui_data *d = app_data(a);
+	size_t order[8], n = header_io_threads(a, order, MIN((size_t)MAX(h - 1, 0), (size_t)8));
+	unsigned th = a->attr[THEME_TABLE_HEADER];
+	const char *titles[] = { "TID", "THREAD", "ASKED R/s", "ASKED W/s", "STORAGE R/s", "STORAGE W/s" };
+	int widths[] = { tw, nw, rw, rw, rw + 2, rw + 2 };
+
+	for (int line = 0; line <= (int)n && line < h; line++) {
+		int x = 0;
+		draw_text(a, y + line, 0, a->cols, "", line ? a->attr[THEME_NORMAL] : th, false);
+		for (int c = 0; c < 6 && x < a->cols; c++) {
+			char buf[48];
+			unsigned attr = th;
+			if (line) {
+				const struct tui_io_thread *t = &d->io_threads[order[line - 1]];
+				const struct io_thread *it = &t->info;
+				double v[] = { 0, 0, it->rchar_per_s, it->wchar_per_s,
+					       it->read_bytes_per_s, it->write_bytes_per_s };
+				attr = a->attr[THEME_NORMAL];
+				if (c == 0)
+					snprintf(buf, sizeof buf, "%" PRIu32, it->tid);
+				else if (c == 1)
+					snprintf(buf, sizeof buf, "%s", t->name[0] ? t->name : "?");
+				else if (!it->has_rates)
+					snprintf(buf, sizeof buf, "-");
+				else
+					usage_format_rate(v[c], false, buf, sizeof buf);
+				if (c >= 2 && (!it->has_rates || !v[c]))
+					attr = a->attr[THEME_COLD];
+			} else {
+				snprintf(buf, sizeof buf, "%s", titles[c]);
+			}
+			x += draw_text(a, y + line, x, MIN(widths[c], a->cols - x), buf, attr, c != 1) + 1;
+		}
+	}
+}
+
 void draw_header(struct app *a, int y, int h)
 {
+	int base = a->lines >= HEADER_FULL_LINES ? 4 : 1;
+	enum tui_drill s = header_subject(a);
+
 	header_title(a, y);
-	if (h >= 4) {
+	if (h >= 4 && base == 4) {
 		header_rates(a, y + 1);
 		header_usage(a, y + 2);
 		header_cost(a, y + 3);
 	}
+	if (s == TUI_DRILL_NONE || h <= base)
+		return;
+	header_mode(a, y + base, s);
+	if (s == TUI_DRILL_FD && h > base + 1)
+		header_io_threads_draw(a, y + base + 1, h - base - 1);
 }

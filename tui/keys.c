@@ -31,12 +31,15 @@ static unsigned k_drill(struct app *a, int key)
 {
 	struct pane_state *ps = view_pane_state(a);
 	const struct pane *p = view_pane(a);
+	enum tui_drill sites = panes_drill_of(p);
 	int64_t func;
 
-	if (!ps || !p->func || ps->cursor >= ps->nrows) {
+	if (!ps || (!p->func && sites == TUI_DRILL_NONE) || ps->cursor >= ps->nrows) {
 		app_status(a, THEME_STATUS, "nothing to drill into here");
 		return TUI_REDRAW;
 	}
+	if (sites != TUI_DRILL_NONE)
+		return tree_open_sites(a, sites, p->id(a, ps->rows[ps->cursor]));
 	func = p->func(a, ps->rows[ps->cursor]);
 	if (func < 0)
 		return TUI_NONE;
@@ -124,7 +127,8 @@ static const struct key_binding key_table[] = {
 	{ '4', "4", KEYS_GLOBAL, "I/O pane", k_pane, NULL },
 	{ '5', "5", KEYS_GLOBAL, "Locks pane", k_pane, NULL },
 
-	{ '\n', "Enter", KEYS_TABLE, "drill down: callers and callees of the selected function",
+	{ '\n', "Enter", KEYS_TABLE, "drill down: callers and callees of the selected function "
+	  "(Locks: the stacks waiting on the lock; I/O: the stacks doing the fd's I/O)",
 	  k_drill, NULL },
 	{ '\r', "Enter", KEYS_TABLE, NULL, k_drill, NULL },
 	{ F(KEY_ENTER), "Enter", KEYS_TABLE, NULL, k_drill, NULL },
@@ -134,7 +138,8 @@ static const struct key_binding key_table[] = {
 	{ F(KEY_F(6)), "F6", KEYS_TABLE, NULL, k_sort, "SortBy" },
 	{ 'I', "I", KEYS_TABLE, "invert the sort order", k_invert, NULL },
 
-	{ '\n', "Enter", KEYS_TREE, "re-root the trees at the selected function", k_reroot, NULL },
+	{ '\n', "Enter", KEYS_TREE, "re-root the trees at the selected function (over the same "
+	  "stacks: CPU samples, lock waits or I/O)", k_reroot, NULL },
 	{ '\r', "Enter", KEYS_TREE, NULL, k_reroot, NULL },
 	{ F(KEY_ENTER), "Enter", KEYS_TREE, NULL, k_reroot, NULL },
 	{ F(KEY_BACKSPACE), "Backspace", KEYS_TREE, "back to the previous function, or the table",
@@ -149,12 +154,14 @@ static const struct key_binding key_table[] = {
 	{ F(KEY_LEFT), "Left", KEYS_TREE, NULL, k_close, NULL },
 	{ 'h', "h", KEYS_TREE, NULL, k_close, NULL },
 
-	{ '\\', "\\", KEYS_GLOBAL, "filter: keep rows (tree: stacks) matching a regex", k_filter,
+	{ '\\', "\\", KEYS_GLOBAL, "filter: keep rows matching a regex (function, thread, lock or file names; "
+	  "tree: stacks)", k_filter,
 	  "Filter" },
 	{ '/', "/", KEYS_GLOBAL, "search for text in the names", k_search, "Search" },
 	{ 'n', "n", KEYS_GLOBAL, "next match", k_next, NULL },
 	{ 'N', "N", KEYS_GLOBAL, "previous match", k_next, NULL },
-	{ 'w', "w", KEYS_GLOBAL, "time window: last 5 s, last 60 s, everything", k_window, "Window" },
+	{ 'w', "w", KEYS_GLOBAL, "time window: last 5 s, last 60 s, everything (CPU and threads; "
+	  "locks and I/O count from the start)", k_window, "Window" },
 	{ 'p', "p", KEYS_GLOBAL, "freeze the display (sampling goes on)", k_freeze, "Freeze" },
 	{ ' ', "Space", KEYS_GLOBAL, NULL, k_freeze, NULL },
 	{ 't', "t", KEYS_GLOBAL, "CPU pane split by thread: a row per thread and function "
@@ -215,8 +222,11 @@ unsigned keys_dispatch(struct app *a, int key, bool *found)
 		for (size_t i = 0; i < ARRAY_SIZE(key_table); i++) {
 			const struct key_binding *b = &key_table[i];
 			if (b->key == key && b->ctx == (pass ? KEYS_GLOBAL : here)) {
+				unsigned react = b->fn(a, key);
 				*found = true;
-				return b->fn(a, key);
+				/* Whatever the key changed, the next copy holds what
+				 * the view now shows. */
+				return react | view_want(a);
 			}
 		}
 	return TUI_NONE;

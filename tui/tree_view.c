@@ -1,5 +1,8 @@
 /* Drill-down: the callers and callees trees of one function, one list of
- * rows for the cursor (callers first, then callees).  Which nodes are open
+ * rows for the cursor (callers first, then callees), over the window's CPU
+ * samples or over a lock's or an fd's call sites (weighted by wait time or
+ * bytes; the lock or fd is the leaf of each, so "who calls it" is where
+ * threads wait on it).  Which nodes are open
  * is kept by node key, so it survives refreshes; a new focus opens the
  * heaviest paths, like perf report.  No curses here (see draw_tree.c). */
 #include "config.h"
@@ -66,20 +69,28 @@ static void open_heaviest(struct tree_view *tv, struct calltree *t)
 static struct calltree_stack *tree_stacks(struct app *a, size_t *n)
 {
 	const struct tui_data *d = app_data(a);
-	struct calltree_stack *out;
+	const struct tree_view *tv = &a->tree;
+	struct calltree_stack *all = d->stacks, *out;
+	size_t nall = d->nstacks;
 
 	free(a->tree.filtered);
 	a->tree.filtered = NULL;
-	if (!a->filter) {
-		*n = d->nstacks;
-		return d->stacks;
+	if (tv->src != TUI_DRILL_NONE) {
+		/* Until a copy with the sites arrives, no stacks (not the CPU's). */
+		bool have = tui_data_has_sites(d, tv->src, tv->src_key);
+		all = have ? d->sites : NULL;
+		nall = have ? d->nsites : 0;
 	}
-	out = a->tree.filtered = xmalloc((d->nstacks ? d->nstacks : 1) * sizeof *out);
+	if (!a->filter) {
+		*n = nall;
+		return all;
+	}
+	out = a->tree.filtered = xmalloc((nall ? nall : 1) * sizeof *out);
 	*n = 0;
-	for (size_t i = 0; i < d->nstacks; i++)
-		for (uint32_t k = 0; k < d->stacks[i].n; k++)
-			if (view_func_matches(a, d->stacks[i].frames[k])) {
-				out[(*n)++] = d->stacks[i];
+	for (size_t i = 0; i < nall; i++)
+		for (uint32_t k = 0; k < all[i].n; k++)
+			if (view_func_matches(a, all[i].frames[k])) {
+				out[(*n)++] = all[i];
 				break;
 			}
 	return out;
@@ -98,13 +109,18 @@ void tree_update(struct app *a)
 	calltree_free(tv->callees);
 	tv->callers = calltree_build(st, n, tv->focus, CALLTREE_CALLERS);
 	tv->callees = calltree_build(st, n, tv->focus, CALLTREE_CALLEES);
-	if (tv->fresh) {
+	/* Open the heaviest paths once there is something to open (a drill
+	 * into call sites waits for its copy). */
+	if (tv->fresh && n) {
 		open_heaviest(tv, tv->callers);
 		open_heaviest(tv, tv->callees);
 		tv->fresh = false;
 	}
 	nr1 = calltree_flatten(tv->callers, open_has, tv, 0, &r1);
 	nr2 = calltree_flatten(tv->callees, open_has, tv, 0, &r2);
+	/* A lock or fd calls nothing: its callees tree is only itself. */
+	if (tv->focus == TUI_FUNC_SUBJECT)
+		nr2 = 0;
 	free(tv->rows);
 	tv->rows = xmalloc((nr1 + nr2 ? nr1 + nr2 : 1) * sizeof *tv->rows);
 	if (nr1)
@@ -173,9 +189,23 @@ unsigned tree_open(struct app *a, uint32_t func)
 		tv->back[tv->nback++] = tv->focus;
 	} else {
 		tv->nback = 0;
+		tv->src = TUI_DRILL_NONE;
+		tv->src_key = 0;
 	}
 	tv->active = true;
 	return tree_focus(a, func);
+}
+
+unsigned tree_open_sites(struct app *a, enum tui_drill src, uint64_t key)
+{
+	struct tree_view *tv = &a->tree;
+
+	tv->active = true;
+	tv->src = src;
+	tv->src_key = key;
+	tv->nback = 0;
+	/* The sites come with the next copy: ask for it, then build. */
+	return view_want(a) | tree_focus(a, TUI_FUNC_SUBJECT);
 }
 
 unsigned tree_back(struct app *a)
@@ -186,6 +216,7 @@ unsigned tree_back(struct app *a)
 		return TUI_NONE;
 	if (!tv->nback) {
 		tv->active = false;
+		view_want(a);   /* the sites are no longer needed */
 		return TUI_REDRAW;
 	}
 	return tree_focus(a, tv->back[--tv->nback]);

@@ -12,6 +12,8 @@
 #include "theme.h"
 #include "../analysis/calltree.h"
 #include "../analysis/funcs.h"
+#include "../analysis/io.h"
+#include "../analysis/locks.h"
 #include "../analysis/model.h"
 #include "../analysis/usage.h"
 #include "../common/macros.h"
@@ -57,11 +59,54 @@ struct tui_thot {
 	double self_pct, total_pct;   /* of every thread's samples in the window */
 };
 
+/* A lock row: the model's numbers, and the lock's share of the wall time
+ * of the threads that waited on it (locks_wait_pct). */
+struct tui_lock {
+	struct lock_info info;
+	double wait_pct;
+};
+
+/* An fd row.  Rates are deltas against the same row (by key) in the
+ * previous copy: the model keeps totals per row, and "now" is what a live
+ * view is for.  No previous copy of the row: has_rates is false. */
+struct tui_fd {
+	struct io_fd info;
+	uint64_t key;             /* fd, name and first use: the same row across copies */
+	bool has_rates;
+	double read_per_s, write_per_s, calls_per_s;
+};
+
+struct tui_io_thread {
+	struct io_thread info;    /* rates are the model's (from /proc readings) */
+	char name[32];
+};
+
+/* A drill-down into the call stacks of something other than a function:
+ * a lock's waits (weighted by wait ns) or an fd's I/O (by bytes). */
+enum tui_drill {
+	TUI_DRILL_NONE,
+	TUI_DRILL_LOCK,           /* key: the futex address */
+	TUI_DRILL_FD,             /* key: the fd row's key (struct tui_fd) */
+};
+
+/* The function id that stands for the drilled lock or fd: the leaf of
+ * every site stack, so the calltree code serves these trees unchanged. */
+#define TUI_FUNC_SUBJECT (UINT32_MAX - 1)
+
+/* What a copy holds beyond the CPU pane's rows: the view asks (view_want),
+ * tui_data_take copies that much and records it in got. */
+struct tui_want {
+	bool locks, io;
+	enum tui_drill drill;
+	uint64_t drill_key;
+};
+
 struct tui_data {
 	/* Set by the caller before tui_data_take: also copy the per-thread
 	 * rows (thot, threads' hottest functions), which cost a second pass
 	 * over the window; only the threads pane and the split view need them. */
 	bool per_thread;
+	struct tui_want want, got;   /* see struct tui_want */
 	bool valid;
 	struct model_target target;
 	struct model_stats stats;
@@ -87,6 +132,20 @@ struct tui_data {
 	uint32_t *recent;
 	size_t nrecent, recent_cap;
 	uint64_t recent_total;
+	struct tui_lock *locks;   /* got.locks: every lock (since the start) */
+	size_t nlocks, locks_cap;
+	uint64_t lock_wait_ns;    /* all locks' waits, summed */
+	struct tui_fd *fds;       /* got.io: every fd row (since the start) */
+	size_t nfds, fds_cap;
+	struct tui_io_thread *io_threads;
+	size_t nio_threads, io_threads_cap;
+	/* got.drill: the drilled subject's call sites, its name, their sum. */
+	struct calltree_stack *sites;
+	size_t nsites, sites_cap;
+	uint32_t *site_arena;
+	size_t site_arena_cap;
+	uint64_t site_total;
+	char drill_name[160];
 	uint64_t taken_ns;        /* monotonic, when copied */
 	uint64_t cpu_ns;          /* our process CPU time then */
 	/* Rates since the previous copy. */
@@ -102,6 +161,8 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 void tui_data_fini(struct tui_data *d);
 const char *tui_data_func_name(const struct tui_data *d, uint32_t func);
 const char *tui_data_func_module(const struct tui_data *d, uint32_t func);
+/* Whether d holds the call sites of drill/key (a drill waits for a copy). */
+bool tui_data_has_sites(const struct tui_data *d, enum tui_drill drill, uint64_t key);
 
 /* ---- view state ----------------------------------------------------------- */
 
@@ -120,6 +181,10 @@ struct pane_state {
 
 struct tree_view {
 	bool active;
+	/* Whose stacks: the window's CPU samples (TUI_DRILL_NONE), or a lock's
+	 * or an fd's call sites (then the first focus is TUI_FUNC_SUBJECT). */
+	enum tui_drill src;
+	uint64_t src_key;
 	uint32_t focus;           /* the function the trees are about */
 	uint32_t back[64];        /* earlier focuses, for Backspace */
 	size_t nback;
@@ -223,6 +288,9 @@ unsigned view_export(struct app *a, bool json);
 unsigned view_toggle_split(struct app *a);
 /* Whether the next copy needs the per-thread rows (tui_data.per_thread). */
 bool view_wants_threads(const struct app *a);
+/* Ask both copies for what the view shows now (tui_data.want); returns
+ * TUI_REFRESH when the current copy lacks it. */
+unsigned view_want(struct app *a);
 /* The label of tab i (" 1 CPU "), as drawn and as clicked. */
 void view_tab_label(size_t i, char *buf, size_t len);
 /* A mouse event at screen y, x: button 1 a press, 4/5 the wheel.  Picks a
@@ -240,12 +308,27 @@ unsigned view_next_theme(struct app *a);
 struct pane_state *view_pane_state(struct app *a);
 const struct pane *view_pane(const struct app *a);
 
+/* panes.c: what the table panes share beyond struct pane */
+/* The drill-down of pane p's rows when it is into call sites (a row's
+ * id is the key), or TUI_DRILL_NONE (p->func says the function). */
+enum tui_drill panes_drill_of(const struct pane *p);
+/* A duration as "1.23 s", "45.6 ms", "789 us", "12 ns". */
+void panes_format_ns(uint64_t ns, char *buf, size_t len);
+int panes_cmp_u64(uint64_t x, uint64_t y);
+int panes_cmp_double(double x, double y);
+/* The locks mode and the I/O mode as the panes and header say them:
+ * "futex tracepoints", "procfs counters only", ... */
+const char *panes_locks_mode(const struct model_target *t);
+const char *panes_io_mode(const struct model_target *t);
+
 /* prompt.c: the filter and search line */
 unsigned prompt_open(struct app *a, enum prompt_mode mode);
 unsigned prompt_key(struct app *a, int key);
 
 /* tree_view.c */
 unsigned tree_open(struct app *a, uint32_t func);
+/* The call sites of a lock or fd, as the callers of TUI_FUNC_SUBJECT. */
+unsigned tree_open_sites(struct app *a, enum tui_drill src, uint64_t key);
 unsigned tree_back(struct app *a);
 unsigned tree_reroot(struct app *a);
 unsigned tree_expand(struct app *a, int how);   /* 1 open, 0 close, -1 toggle */
@@ -266,7 +349,8 @@ int draw_text(const struct app *a, int y, int x, int w, const char *s, unsigned 
 int draw_width(const struct app *a, const char *s);
 int draw_text_tail(const struct app *a, int y, int x, int w, const char *s, unsigned attr);
 void draw_header(struct app *a, int y, int h);
-int header_lines(const struct app *a);
+/* Header lines for the view; non-const: the I/O threads follow the filter. */
+int header_lines(struct app *a);
 void draw_help(struct app *a, struct rect r);
 /* A key while the help screen is up: scroll, or close it. */
 unsigned help_key(struct app *a, int key);

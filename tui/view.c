@@ -150,6 +150,9 @@ bool view_func_matches(struct app *a, uint32_t func)
 
 	if (!a->filter)
 		return true;
+	/* Not a function: the drilled lock or fd, matched by its name. */
+	if (func >= d->nfuncs && func >= a->nfmatch)
+		return view_text_matches(a, tui_data_func_name(d, func));
 	if (func >= a->nfmatch) {
 		size_t n = MAX((size_t)func + 1, (size_t)d->nfuncs);
 		a->fmatch = xrealloc(a->fmatch, n);
@@ -368,6 +371,26 @@ static unsigned view_need_threads(const struct app *a)
 	return view_wants_threads(a) && !app_data(a)->per_thread ? TUI_REFRESH : TUI_NONE;
 }
 
+unsigned view_want(struct app *a)
+{
+	const struct pane *p = view_pane(a);
+	const struct tui_data *d = app_data(a);
+	struct tui_want w = {
+		.locks = p == &pane_locks,
+		.io = p == &pane_io,
+		.drill = a->tree.active ? a->tree.src : TUI_DRILL_NONE,
+		.drill_key = a->tree.active ? a->tree.src_key : 0,
+	};
+
+	a->data[0].want = a->data[1].want = w;
+	if (!d->valid)
+		return TUI_NONE;
+	if ((w.locks && !d->got.locks) || (w.io && !d->got.io) ||
+	    (w.drill != TUI_DRILL_NONE && !tui_data_has_sites(d, w.drill, w.drill_key)))
+		return TUI_REFRESH;
+	return TUI_NONE;
+}
+
 unsigned view_select_pane(struct app *a, size_t pane)
 {
 	size_t n;
@@ -377,7 +400,7 @@ unsigned view_select_pane(struct app *a, size_t pane)
 		return TUI_NONE;
 	a->tree.active = false;
 	a->pane = pane;
-	return TUI_REDRAW | view_need_threads(a);
+	return TUI_REDRAW | view_need_threads(a) | view_want(a);
 }
 
 unsigned view_toggle_split(struct app *a)

@@ -264,12 +264,103 @@ static void test_meters_and_split(void **state)
 	model_free(m2);
 }
 
+/* The Locks and I/O panes: their rows, the mode line under the header,
+ * the per-thread I/O above the fd table, the drill-down trees in their
+ * units, and every size down past the minimum. */
+static void test_locks_io(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct model *m = fx->m;
+	uint32_t lockf = funcs_intern(m->funcs, "pthread_mutex_lock", "libc.so.6");
+	uint32_t st = stacks_intern(m->stacks, (uint32_t[]){ 0, lockf }, 2);
+	struct syscall_call c = { .tid = 7, .nr = SYSCALLS_FUTEX, .args = { 0x1000, 128 },
+				  .enter_ns = 1000000000ULL, .exit_ns = 1250000000ULL,
+				  .stack = st, .stack_weight = 1 };
+	static const int sizes[][2] = { { 60, 200 }, { 40, 120 }, { 24, 80 }, { 13, 40 },
+					{ 9, 30 }, { 6, 20 }, { 2, 5 } };
+	const char *all;
+	bool found;
+
+	snprintf(locks_add_call(m->locks, &c)->name, 96, "g_ledger_with_a_long_name_ä");
+	c = (struct syscall_call){ .tid = 7, .nr = SYSCALLS_WRITE, .args = { 3 }, .ret = 4096,
+				   .enter_ns = 1000000000ULL, .exit_ns = 1001000000ULL,
+				   .stack = st, .stack_weight = 1 };
+	io_set_fd_name(m->io, 3, "/var/log/計算.log", 1);
+	io_add_call(m->io, &c);
+	io_add_thread_reading(m->io, 7, 1000000000ULL, 0, 0, 0, 0);
+	io_add_thread_reading(m->io, 7, 2000000000ULL, 3 << 20, 1 << 20, 0, 0);
+	snprintf(m->target.locks_mode, sizeof m->target.locks_mode, "sampled");
+	snprintf(m->target.io_mode, sizeof m->target.io_mode, "counters");
+	snprintf(m->target.trace_note, sizeof m->target.trace_note, "perf_event_paranoid is 2");
+
+	resizeterm(40, 120);
+	a->pane = 4;
+	view_want(a);
+	tui_data_take(&a->data[0], NULL, &fx->src, 0);
+	view_update(a);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "Locks: sampled from /proc (estimates)  perf_event_paranoid is 2  "
+				    "1 lock, 250.0 ms waited since the start"));
+	assert_non_null(strstr(all, "TOTAL WAIT"));
+	assert_non_null(strstr(all, "250.0 ms"));
+	assert_non_null(strstr(all, "g_ledger_with_a_long_name_ä"));
+
+	keys_dispatch(a, '\n', &found);
+	tui_data_take(&a->data[0], NULL, &fx->src, 0);
+	view_update(a);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "where threads wait on it"));
+	assert_non_null(strstr(all, "WAIT"));
+	assert_non_null(strstr(all, "<- who waits on it"));
+	assert_non_null(strstr(all, "pthread_mutex_lock"));
+	assert_non_null(strstr(all, "Locks: sampled"));   /* the mode stays in the tree */
+	a->tree.active = false;
+
+	a->pane = 3;
+	view_want(a);
+	tui_data_take(&a->data[0], NULL, &fx->src, 0);
+	view_update(a);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "I/O: procfs counters only"));
+	assert_non_null(strstr(all, "ASKED R/s"));
+	assert_non_null(strstr(all, "STORAGE W/s"));
+	assert_non_null(strstr(all, "wörker"));
+	assert_non_null(strstr(all, "3.0M/s"));
+	assert_non_null(strstr(all, "/var/log/計算.log"));
+	assert_non_null(strstr(all, "4.0K"));
+
+	/* Every view of both panes at every size. */
+	for (int v = 0; v < 4; v++) {
+		a->pane = v < 2 ? 3 : 4;
+		a->tree.active = false;
+		view_want(a);
+		if (v % 2)
+			keys_dispatch(a, '\n', &found);
+		tui_data_take(&a->data[0], NULL, &fx->src, 0);
+		view_update(a);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			resizeterm(sizes[s][0], sizes[s][1]);
+			draw_screen(a);
+			if (sizes[s][0] >= 6 && sizes[s][1] >= 20)
+				assert_non_null(strstr(screen_text(0, 0, sizes[s][1]), "kprof-top"));
+		}
+	}
+	a->tree.active = false;
+	a->pane = 0;
+	resizeterm(40, 120);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meters_and_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locks_io, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * binding dispatches in its context and has help, no key is bound twice in
  * one context, and the main paths work on a synthetic model (drill-down and
  * back, re-root, filter with a bad pattern, search, sort, window, freeze,
- * export, the per-thread split, the threads' hottest functions). */
+ * export, the per-thread split, the threads' hottest functions, the Locks
+ * and I/O panes and their drill-downs into call sites). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -513,6 +514,231 @@ static void test_mouse(void **state)
 	assert_int_equal(a->tree.cursor, 1);
 }
 
+/* Locks and I/O: a futex call or an I/O call as the tracepoints pair them. */
+static void fx_call(struct fixture *fx, uint32_t tid, int32_t nr, uint64_t a0, uint64_t a1,
+		    int64_t ret, uint64_t at_ms, uint64_t ms, const uint32_t *fr, uint32_t n)
+{
+	struct syscall_call c = {
+		.tid = tid, .nr = nr, .args = { a0, a1 }, .ret = ret,
+		.enter_ns = at_ms * 1000000ULL, .exit_ns = (at_ms + ms) * 1000000ULL,
+		.stack = n ? stacks_intern(fx->m->stacks, fr, n) : SYSCALLS_NO_STACK,
+		.stack_weight = 1,
+	};
+
+	if (nr == SYSCALLS_FUTEX) {
+		struct lock_info *li = locks_add_call(fx->m->locks, &c);
+		assert_non_null(li);
+		/* The ingest step names a lock on first sight. */
+		if (!li->name[0])
+			snprintf(li->name, sizeof li->name, "%s",
+				 a0 == 0x1000 ? "g_ledger" : a0 == 0x2000 ? "pool_cv" : "g_small");
+	} else {
+		io_add_call(fx->m->io, &c);
+	}
+}
+
+/* g_ledger: a mutex, 500 ms of waits from two call sites (worker 400,
+ * main 100); pool_cv: a condvar, 300 ms of idle waiting; g_small: 10 ms.
+ * fd 3 /data/out.log written 3 MiB, fd 4 a socket read 1 KiB then closed. */
+static void fx_locks_io(struct fixture *fx)
+{
+	uint32_t lockf = funcs_intern(fx->m->funcs, "pthread_mutex_lock", "libc.so.6");
+	uint32_t condf = funcs_intern(fx->m->funcs, "pthread_cond_wait", "libc.so.6");
+	uint32_t writef = funcs_intern(fx->m->funcs, "write", "libc.so.6");
+	const uint32_t w_lock[] = { fx->main_, fx->work, lockf }, m_lock[] = { fx->main_, lockf };
+	const uint32_t w_cond[] = { fx->main_, fx->work, condf }, w_write[] = { fx->main_, fx->work, writef };
+
+	fx_call(fx, 100, SYSCALLS_FUTEX, 0x1000, 128, 0, 1000, 250, w_lock, 3);
+	fx_call(fx, 101, SYSCALLS_FUTEX, 0x1000, 128, 0, 1100, 150, w_lock, 3);
+	fx_call(fx, 101, SYSCALLS_FUTEX, 0x1000, 128, 0, 1300, 100, m_lock, 2);
+	fx_call(fx, 100, SYSCALLS_FUTEX, 0x1000, 129, 1, 1400, 0, NULL, 0);   /* a wake */
+	fx_call(fx, 101, SYSCALLS_FUTEX, 0x2000, 137, 0, 2000, 300, w_cond, 3);
+	fx_call(fx, 100, SYSCALLS_FUTEX, 0x3000, 128, 0, 3000, 10, m_lock, 2);
+	io_set_fd_name(fx->m->io, 3, "/data/out.log", 1000000000ULL);
+	io_set_fd_name(fx->m->io, 4, "socket:[123]", 1000000000ULL);
+	for (int i = 0; i < 3; i++)
+		fx_call(fx, 100, SYSCALLS_WRITE, 3, 0, 1 << 20, 4000 + (uint64_t)i, 1, w_write, 3);
+	fx_call(fx, 101, SYSCALLS_READ, 4, 0, 1024, 5000, 2, NULL, 0);
+	fx_call(fx, 101, SYSCALLS_CLOSE, 4, 0, 0, 5100, 0, NULL, 0);
+	io_add_thread_reading(fx->m->io, 100, 1000000000ULL, 0, 0, 0, 0);
+	io_add_thread_reading(fx->m->io, 100, 2000000000ULL, 4096, 2 << 20, 0, 1 << 20);
+	snprintf(fx->m->target.locks_mode, sizeof fx->m->target.locks_mode, "traced");
+	snprintf(fx->m->target.io_mode, sizeof fx->m->target.io_mode, "counters");
+}
+
+static const char *cell_of(struct app *a, size_t row, const char *title)
+{
+	static char buf[256];
+	struct pane_state *ps = view_pane_state(a);
+	const struct pane *p = view_pane(a);
+	enum theme_slot slot;
+
+	for (int c = 0; c < p->ncols; c++)
+		if (!strcmp(p->cols[c].title, title)) {
+			p->cell(a, ps->rows[row], c, buf, sizeof buf, &slot);
+			return buf;
+		}
+	fail_msg("no column %s", title);
+	return NULL;
+}
+
+/* The Locks pane: copied only while shown, heaviest wait first, condvars
+ * dim, filter and sort on it, Enter opens the lock's call sites as the
+ * callers of the lock weighted by wait, Backspace comes back. */
+static void test_locks_pane(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct pane_state *ps = &a->panes[4];
+	enum theme_slot slot;
+	int col_kind = -1;
+
+	fx_locks_io(fx);
+	take_copy(a);
+	view_update(a);
+	assert_false(app_data(a)->got.locks);
+	assert_int_equal(app_data(a)->nlocks, 0);
+	assert_true(press(a, '5') & TUI_REFRESH);
+	assert_ptr_equal(view_pane(a), &pane_locks);
+	assert_true(app_data(a)->got.locks);
+	assert_int_equal(ps->nrows, 3);
+	assert_string_equal(cell_of(a, 0, "LOCK"), "g_ledger");
+	assert_string_equal(cell_of(a, 0, "TOTAL WAIT"), "500.0 ms");
+	assert_string_equal(cell_of(a, 0, "WAITS"), "3");
+	assert_string_equal(cell_of(a, 0, "THREADS"), "2");
+	assert_string_equal(cell_of(a, 0, "WAKES"), "1");
+	assert_string_equal(cell_of(a, 0, "KIND"), "mutex");
+	assert_non_null(strstr(cell_of(a, 0, "WAIT%"), " %"));
+	assert_string_equal(cell_of(a, 1, "LOCK"), "pool_cv");
+	assert_string_equal(cell_of(a, 2, "LOCK"), "g_small");
+	/* Idle waits are dim whatever their size; contention is not. */
+	for (int c = 0; c < pane_locks.ncols; c++)
+		if (!strcmp(pane_locks.cols[c].title, "KIND"))
+			col_kind = c;
+	pane_locks.cell(a, ps->rows[1], 0, (char[64]){ 0 }, 64, &slot);
+	assert_int_equal(slot, THEME_COLD);
+	pane_locks.cell(a, ps->rows[0], col_kind, (char[64]){ 0 }, 64, &slot);
+	assert_int_not_equal(slot, THEME_COLD);
+
+	/* Sort: I inverts, > moves to WAIT%, < back. */
+	press(a, 'I');
+	assert_string_equal(cell_of(a, 0, "LOCK"), "g_small");
+	press(a, '>');
+	press(a, '<');
+	assert_string_equal(cell_of(a, 0, "LOCK"), "g_ledger");
+	/* Filter on lock names; search too. */
+	press(a, '\\');
+	type(a, "^g_");
+	press(a, '\n');
+	assert_int_equal(ps->nrows, 2);
+	press(a, KEYS_ESC);
+	assert_int_equal(ps->nrows, 3);
+	press(a, '/');
+	type(a, "pool");
+	press(a, '\n');
+	assert_string_equal(cell_of(a, ps->cursor, "LOCK"), "pool_cv");
+	press(a, KEYS_FN(KEY_HOME));
+
+	/* Enter: the copy brings g_ledger's sites; the tree is its callers. */
+	assert_true(press(a, '\n') & TUI_REFRESH);
+	assert_true(a->tree.active);
+	assert_int_equal(a->tree.src, TUI_DRILL_LOCK);
+	assert_int_equal(a->tree.focus, TUI_FUNC_SUBJECT);
+	assert_true(tui_data_has_sites(app_data(a), TUI_DRILL_LOCK, 0x1000));
+	assert_int_equal(app_data(a)->site_total, 500000000ULL);
+	assert_string_equal(tree_row_label(a, 0), "g_ledger");
+	assert_int_equal(tree_row_node(a, 0)->total, 500000000ULL);
+	assert_string_equal(tree_row_label(a, 1), "pthread_mutex_lock");
+	assert_string_equal(tree_row_label(a, 2), "worker");
+	assert_int_equal(tree_row_node(a, 2)->total, 400000000ULL);
+	assert_string_equal(tree_row_label(a, 3), "main");
+	assert_string_equal(tree_row_label(a, 4), "main");
+	assert_int_equal(tree_row_node(a, 4)->total, 100000000ULL);
+	assert_int_equal(a->tree.nrows, a->tree.ncaller_rows);   /* a lock calls nothing */
+	/* Re-root at worker: its callees over the waits lead to the lock. */
+	a->tree.cursor = 2;
+	press(a, '\n');
+	assert_int_equal(a->tree.focus, fx->work);
+	assert_int_equal(a->tree.src, TUI_DRILL_LOCK);
+	assert_string_equal(tree_row_label(a, a->tree.nrows - 1), "g_ledger");
+	press(a, 127);
+	assert_int_equal(a->tree.focus, TUI_FUNC_SUBJECT);
+	press(a, 127);
+	assert_false(a->tree.active);
+	assert_int_equal(app_data(a)->want.drill, TUI_DRILL_NONE);
+	assert_string_equal(cell_of(a, ps->cursor, "LOCK"), "g_ledger");
+	/* Back on the CPU pane, Enter drills into functions as before. */
+	press(a, '1');
+	press(a, '\n');
+	assert_int_equal(a->tree.src, TUI_DRILL_NONE);
+	assert_string_equal(tree_row_label(a, 0), "leaf_hot");
+}
+
+/* The I/O pane: rows per fd with totals, rates from the previous copy,
+ * closed rows dim, Enter opens the stacks doing the fd's I/O by bytes. */
+static void test_io_pane(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct pane_state *ps = &a->panes[3];
+	enum theme_slot slot;
+
+	fx_locks_io(fx);
+	assert_true(press(a, '4') & TUI_REFRESH);
+	assert_ptr_equal(view_pane(a), &pane_io);
+	assert_int_equal(ps->nrows, 2);
+	/* By total bytes: the log first. */
+	assert_string_equal(cell_of(a, 0, "FILE"), "/data/out.log");
+	assert_string_equal(cell_of(a, 0, "TOTAL"), "3.0M");
+	assert_string_equal(cell_of(a, 0, "FD"), "3");
+	assert_string_equal(cell_of(a, 0, "B/CALL"), "1.0M");
+	assert_string_equal(cell_of(a, 0, "TIME IN"), "3.0 ms");
+	assert_string_equal(cell_of(a, 0, "WRITE/s"), "-");   /* one copy: no rate yet */
+	assert_non_null(strstr(cell_of(a, 1, "FILE"), "socket:[123] (closed)"));
+	pane_io.cell(a, ps->rows[1], 0, (char[64]){ 0 }, 64, &slot);
+	assert_int_equal(slot, THEME_COLD);
+	assert_int_equal(app_data(a)->nio_threads, 1);
+	assert_string_equal(app_data(a)->io_threads[0].name, "hot-thread");
+
+	/* A second copy a while later: rates from the difference. */
+	fx_call(fx, 100, SYSCALLS_WRITE, 3, 0, 1 << 20, 6000, 1, NULL, 0);
+	a->data[a->cur].taken_ns -= 1000000000ULL;   /* as if taken 1 s ago */
+	take_copy(a);
+	view_update(a);
+	assert_string_equal(cell_of(a, 0, "TOTAL"), "4.0M");
+	assert_true(app_data(a)->fds[ps->rows[0]].has_rates);
+	assert_true(app_data(a)->fds[ps->rows[0]].write_per_s > 900000.0);
+	assert_true(app_data(a)->fds[ps->rows[0]].write_per_s < 1100000.0);
+
+	/* Filter on names, sort by name. */
+	press(a, '\\');
+	type(a, "socket");
+	press(a, '\n');
+	assert_int_equal(ps->nrows, 1);
+	press(a, KEYS_ESC);
+	press(a, '>');
+	press(a, '>');   /* TOTAL > FD > FILE */
+	assert_string_equal(pane_io.cols[ps->sort_col].title, "FILE");
+	assert_string_equal(cell_of(a, 0, "FD"), "3");   /* "/data" < "socket" */
+
+	/* Enter on the log: write's callers, by bytes. */
+	press(a, '\n');
+	assert_true(a->tree.active);
+	assert_int_equal(a->tree.src, TUI_DRILL_FD);
+	assert_string_equal(tree_row_label(a, 0), "/data/out.log");
+	assert_int_equal(tree_row_node(a, 0)->total, 3 << 20);   /* the 4th write had no stack */
+	assert_string_equal(tree_row_label(a, 1), "write");
+	assert_string_equal(tree_row_label(a, 2), "worker");
+	press(a, KEYS_ESC);
+	assert_false(a->tree.active);
+	/* The socket has no stacks: an empty tree, no crash. */
+	press(a, KEYS_FN(KEY_END));
+	press(a, '\n');
+	assert_true(a->tree.active);
+	assert_int_equal(a->tree.nrows, 0);
+	press(a, KEYS_ESC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +749,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_hottest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locks_pane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_pane, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 
 #include "sampler/perf_record.h"
+#include "sampler/tracepoints.h"
 
 struct rec {
 	uint8_t buf[4096];
@@ -45,6 +46,19 @@ static void start(struct rec *r)
 
 #define BASE_TYPE (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD)
 
+/* Layouts as the session sets them: the old tests' CPU events without an
+ * identifier, and the syscall tracepoints with one. */
+static const struct perf_record_layout cpu_cc = { BASE_TYPE | PERF_SAMPLE_CALLCHAIN, EVENT_SAMPLE, 0, { 0 } };
+static const struct perf_record_layout cpu_dwarf = {
+	BASE_TYPE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER, EVENT_SAMPLE, 0, { 0 } };
+static const struct perf_record_layout base = { BASE_TYPE, EVENT_SAMPLE, 0, { 0 } };
+#define TRACE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW)
+/* raw_syscalls offsets from the format file: id@8, args@16 / ret@16. */
+static const struct perf_record_layout sys_enter = { TRACE_TYPE, EVENT_SYSCALL_ENTER, 0, { 8, 16, 16 } };
+static const struct perf_record_layout sys_exit = { TRACE_TYPE, EVENT_SYSCALL_EXIT, 0, { 8, 16, 16 } };
+static const struct perf_record_layout sys_stack = {
+	TRACE_TYPE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER, EVENT_SYSCALL_STACK, 16, { 8, 16, 16 } };
+
 static void test_callchain_sample(void **state)
 {
 	struct rec r;
@@ -63,12 +77,12 @@ static void test_callchain_sample(void **state)
 	put64(&r, 0x403000);
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
 
-	assert_true(perf_record_decode(h, BASE_TYPE | PERF_SAMPLE_CALLCHAIN, &ev, ips));
+	assert_true(perf_record_decode(h, &cpu_cc, &ev, ips));
 	assert_int_equal(ev.kind, EVENT_SAMPLE);
 	assert_int_equal(ev.sample.pid, 100);
 	assert_int_equal(ev.sample.tid, 101);
 	assert_int_equal(ev.time_ns, 5000);
-	assert_int_equal(perf_record_time(h), 5000);
+	assert_int_equal(perf_record_time(h, BASE_TYPE), 5000);
 	assert_false(ev.sample.kernel);
 	/* The context marker is dropped; addresses stay leaf first. */
 	assert_int_equal(ev.sample.nr_ips, 3);
@@ -101,8 +115,7 @@ static void test_dwarf_sample(void **state)
 	put64(&r, 40);                       /* dyn_size: bytes really copied */
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 
-	assert_true(perf_record_decode(h, BASE_TYPE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER,
-				       &ev, ips));
+	assert_true(perf_record_decode(h, &cpu_dwarf, &ev, ips));
 	assert_true(ev.sample.kernel);
 	assert_true(ev.sample.has_regs);
 	assert_int_equal(ev.sample.regs[EVENT_REG_BX], 11);
@@ -116,8 +129,7 @@ static void test_dwarf_sample(void **state)
 	/* A record cut short inside the stack copy is rejected, not overread. */
 	r.len -= 16;
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
-	assert_false(perf_record_decode(h, BASE_TYPE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER,
-					&ev, ips));
+	assert_false(perf_record_decode(h, &cpu_dwarf, &ev, ips));
 }
 
 static void test_no_user_regs(void **state)
@@ -135,8 +147,7 @@ static void test_no_user_regs(void **state)
 	put64(&r, 0);                           /* no stack, and so no dyn_size */
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 
-	assert_true(perf_record_decode(h, BASE_TYPE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER,
-				       &ev, ips));
+	assert_true(perf_record_decode(h, &cpu_dwarf, &ev, ips));
 	assert_false(ev.sample.has_regs);
 	assert_int_equal(ev.sample.stack_size, 0);
 }
@@ -169,10 +180,10 @@ static void test_mmap2(void **state)
 	trailer(&r, 100, 102, 777);
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_MMAP2, 0);
 
-	assert_true(perf_record_decode(h, BASE_TYPE, &ev, ips));
+	assert_true(perf_record_decode(h, &base, &ev, ips));
 	assert_int_equal(ev.kind, EVENT_MMAP);
 	assert_int_equal(ev.time_ns, 777);
-	assert_int_equal(perf_record_time(h), 777);
+	assert_int_equal(perf_record_time(h, BASE_TYPE), 777);
 	assert_int_equal(ev.mmap.start, 0x7f0000001000);
 	assert_int_equal(ev.mmap.len, 0x2000);
 	assert_int_equal(ev.mmap.pgoff, 0x1000);
@@ -195,7 +206,7 @@ static void test_comm_fork_lost(void **state)
 	put(&r, name, sizeof name);
 	trailer(&r, 100, 105, 9);
 	assert_true(perf_record_decode(finish(&r, PERF_RECORD_COMM, PERF_RECORD_MISC_COMM_EXEC),
-				       BASE_TYPE, &ev, ips));
+				       &base, &ev, ips));
 	assert_int_equal(ev.kind, EVENT_COMM);
 	assert_string_equal(ev.comm.comm, "worker-7");
 	assert_true(ev.comm.exec);
@@ -204,28 +215,211 @@ static void test_comm_fork_lost(void **state)
 	put(&r, ids, sizeof ids);
 	put64(&r, 10);
 	trailer(&r, 100, 105, 10);
-	assert_true(perf_record_decode(finish(&r, PERF_RECORD_FORK, 0), BASE_TYPE, &ev, ips));
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_FORK, 0), &base, &ev, ips));
 	assert_int_equal(ev.kind, EVENT_THREAD_START);
 	assert_int_equal(ev.thread.pid, 100);
 	assert_int_equal(ev.thread.tid, 105);
 	assert_int_equal(ev.thread.ptid, 101);
-	assert_true(perf_record_decode(finish(&r, PERF_RECORD_EXIT, 0), BASE_TYPE, &ev, ips));
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_EXIT, 0), &base, &ev, ips));
 	assert_int_equal(ev.kind, EVENT_THREAD_EXIT);
 
 	start(&r);
 	put64(&r, 1);      /* id */
 	put64(&r, 37);     /* lost */
 	trailer(&r, 0, 0, 11);
-	assert_true(perf_record_decode(finish(&r, PERF_RECORD_LOST, 0), BASE_TYPE, &ev, ips));
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_LOST, 0), &base, &ev, ips));
 	assert_int_equal(ev.kind, EVENT_LOST);
 	assert_int_equal(ev.lost.count, 37);
 
 	/* Records we don't use, and a COMM too short to hold a name. */
-	assert_false(perf_record_decode(finish(&r, PERF_RECORD_THROTTLE, 0), BASE_TYPE, &ev, ips));
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_THROTTLE, 0), &base, &ev, ips));
 	start(&r);
 	put64(&r, 0);
 	put64(&r, 0);
-	assert_false(perf_record_decode(finish(&r, PERF_RECORD_COMM, 0), BASE_TYPE, &ev, ips));
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_COMM, 0), &base, &ev, ips));
+}
+
+/* A raw_syscalls payload: the common header (type, flags, preempt, pid),
+ * the syscall number, then args[6] (enter) or ret (exit). */
+static void put_raw(struct rec *r, int64_t nr, const uint64_t *vals, size_t nvals)
+{
+	uint8_t data[8 + 8 + 48] = { 0 };
+	uint32_t size = (uint32_t)(16 + 8 * nvals);
+	/* The kernel pads so that the u32 size and the data end 8-aligned. */
+	uint32_t padded = ((size + 4 + 7) & ~7u) - 4;
+	uint8_t pad[8] = { 0 };
+
+	memcpy(data + 8, &nr, 8);
+	memcpy(data + 16, vals, 8 * nvals);
+	put(r, &padded, 4);
+	put(r, data, size);
+	put(r, pad, padded - size);
+}
+
+static void test_syscall_enter_exit(void **state)
+{
+	static const uint64_t args[6] = { 0x601040, 128, 2, 0, 0, 0xdeadbeefcafe };
+	int64_t ret = -11;
+	struct rec r;
+	struct event ev;
+	uint64_t ips[1];
+	const struct perf_event_header *h;
+
+	start(&r);
+	put64(&r, 4242);                     /* identifier */
+	put32x2(&r, 100, 103);
+	put64(&r, 123456789);
+	put_raw(&r, 202, args, 6);
+	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
+	assert_int_equal(r.len % 8, 0);
+	assert_int_equal(perf_record_id(h), 4242);
+	assert_int_equal(perf_record_time(h, TRACE_TYPE), 123456789);
+	assert_true(perf_record_decode(h, &sys_enter, &ev, ips));
+	assert_int_equal(ev.kind, EVENT_SYSCALL_ENTER);
+	assert_int_equal(ev.time_ns, 123456789);
+	assert_int_equal(ev.syscall.pid, 100);
+	assert_int_equal(ev.syscall.tid, 103);
+	assert_int_equal(ev.syscall.nr, 202);
+	assert_memory_equal(ev.syscall.args, args, sizeof args);
+	/* A payload too short for args[] (a format we misread) is rejected. */
+	struct perf_record_layout bad = sys_enter;
+	bad.raw.args = 40;
+	assert_false(perf_record_decode(h, &bad, &ev, ips));
+
+	start(&r);
+	put64(&r, 4243);
+	put32x2(&r, 100, 103);
+	put64(&r, 123459999);
+	put_raw(&r, 202, (const uint64_t *)&ret, 1);
+	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
+	assert_int_equal(perf_record_id(h), 4243);
+	assert_true(perf_record_decode(h, &sys_exit, &ev, ips));
+	assert_int_equal(ev.kind, EVENT_SYSCALL_EXIT);
+	assert_int_equal(ev.syscall.nr, 202);
+	assert_int_equal(ev.syscall.ret, -11);
+	assert_int_equal(ev.time_ns, 123459999);
+	/* Cut inside the payload: rejected. */
+	r.len -= 8;
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &sys_exit, &ev, ips));
+}
+
+static void test_syscall_stack(void **state)
+{
+	static const uint64_t regs[] = { 1, 2, 0x7ffd1000, 0x7f0000401234, 3, 4, 5, 6 };
+	static const uint64_t args[6] = { 3, 0x1000, 64 };
+	uint8_t stack[32];
+	struct rec r;
+	struct event ev;
+	uint64_t ips[1];
+	const struct perf_event_header *h;
+
+	memset(stack, 0xab, sizeof stack);
+	start(&r);
+	put64(&r, 77);
+	put32x2(&r, 100, 104);
+	put64(&r, 999);
+	put_raw(&r, 1, args, 6);
+	put64(&r, PERF_SAMPLE_REGS_ABI_64);
+	for (size_t i = 0; i < 8; i++)
+		put64(&r, regs[i]);
+	put64(&r, sizeof stack);
+	put(&r, stack, sizeof stack);
+	put64(&r, 24);
+	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
+	assert_true(perf_record_decode(h, &sys_stack, &ev, ips));
+	assert_int_equal(ev.kind, EVENT_SYSCALL_STACK);
+	assert_int_equal(ev.sample.tid, 104);
+	assert_int_equal(ev.sample.syscall_nr, 1);
+	assert_int_equal(ev.sample.syscall_weight, 16);
+	assert_true(ev.sample.has_regs);
+	assert_false(ev.sample.kernel);
+	assert_int_equal(ev.sample.ip, 0x7f0000401234);
+	assert_int_equal(ev.sample.regs[EVENT_REG_SP], 0x7ffd1000);
+	assert_int_equal(ev.sample.stack_size, 24);
+	assert_int_equal(ev.time_ns, 999);
+}
+
+static void test_identifier(void **state)
+{
+	const uint64_t st = BASE_TYPE | PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_CALLCHAIN;
+	const struct perf_record_layout cpu = { st, EVENT_SAMPLE, 0, { 0 } };
+	char name[16] = "late-thread";
+	struct rec r;
+	struct event ev;
+	uint64_t ips[PERF_MAX_STACK_DEPTH];
+	const struct perf_event_header *h;
+
+	/* The identifier comes first, before the ip. */
+	start(&r);
+	put64(&r, 5151);
+	put64(&r, 0x401000);
+	put32x2(&r, 100, 101);
+	put64(&r, 31337);
+	put64(&r, 1000);
+	put64(&r, 1);
+	put64(&r, 0x401000);
+	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+	assert_int_equal(perf_record_id(h), 5151);
+	assert_int_equal(perf_record_time(h, st), 31337);
+	assert_true(perf_record_decode(h, &cpu, &ev, ips));
+	assert_int_equal(ev.kind, EVENT_SAMPLE);
+	assert_int_equal(ev.sample.ip, 0x401000);
+	assert_int_equal(ev.sample.tid, 101);
+	assert_int_equal(ev.sample.period, 1000);
+	assert_int_equal(ev.sample.nr_ips, 1);
+
+	/* A COMM with the sample_id_all trailer pid, tid, time, identifier:
+	 * the time is no longer the last word, the identifier is. */
+	start(&r);
+	put32x2(&r, 100, 105);
+	put(&r, name, sizeof name);
+	put32x2(&r, 100, 105);
+	put64(&r, 424242);
+	put64(&r, 5151);
+	h = finish(&r, PERF_RECORD_COMM, 0);
+	assert_int_equal(perf_record_id(h), 5151);
+	assert_int_equal(perf_record_time(h, st), 424242);
+	assert_true(perf_record_decode(h, &cpu, &ev, ips));
+	assert_int_equal(ev.kind, EVENT_COMM);
+	assert_int_equal(ev.time_ns, 424242);
+	assert_string_equal(ev.comm.comm, "late-thread");
+	/* The same trailer read by a tracepoint event's layout (LOST records
+	 * come from whichever event overflowed). */
+	assert_int_equal(perf_record_time(h, TRACE_TYPE), 424242);
+}
+
+static void test_tracepoint_format(void **state)
+{
+	static const char enter[] =
+		"name: sys_enter\nID: 443\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:long id;\toffset:8;\tsize:8;\tsigned:1;\n"
+		"\tfield:unsigned long args[6];\toffset:16;\tsize:48;\tsigned:0;\n\n"
+		"print fmt: \"NR %ld (%lx, ...)\", REC->id, REC->args[0]\n";
+	unsigned off = 0, size = 0;
+	char filter[512];
+
+	assert_true(tracepoints_field(enter, "id", &off, &size));
+	assert_int_equal(off, 8);
+	assert_int_equal(size, 8);
+	assert_true(tracepoints_field(enter, "args", &off, &size));
+	assert_int_equal(off, 16);
+	assert_int_equal(size, 48);
+	/* "pid" is not common_pid; "ret" is not there at all. */
+	assert_false(tracepoints_field(enter, "pid", &off, &size));
+	assert_false(tracepoints_field(enter, "ret", &off, &size));
+
+	assert_true(tracepoints_filter(true, false, filter, sizeof filter));
+	assert_string_equal(filter, "id == 202");
+	assert_true(tracepoints_filter(true, true, filter, sizeof filter));
+	assert_non_null(strstr(filter, "id == 202 || id == 0 || id == 1 || "));
+	assert_non_null(strstr(filter, "id == 436"));
+	assert_null(strstr(filter, "id == 202 ||  "));
+	assert_true(tracepoints_filter(false, true, filter, sizeof filter));
+	assert_null(strstr(filter, "202"));
+	assert_false(tracepoints_filter(false, false, filter, sizeof filter));
+	assert_false(tracepoints_filter(true, true, filter, 20));
 }
 
 static void test_regs_mask(void **state)
@@ -243,6 +437,10 @@ int main(void)
 		cmocka_unit_test(test_no_user_regs),
 		cmocka_unit_test(test_mmap2),
 		cmocka_unit_test(test_comm_fork_lost),
+		cmocka_unit_test(test_syscall_enter_exit),
+		cmocka_unit_test(test_syscall_stack),
+		cmocka_unit_test(test_identifier),
+		cmocka_unit_test(test_tracepoint_format),
 		cmocka_unit_test(test_regs_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

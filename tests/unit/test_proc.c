@@ -71,12 +71,79 @@ static void test_read_self(void **state)
 	assert_false(s.has_io);
 }
 
+static void test_parse_syscall(void **state)
+{
+	uint64_t a[6];
+	int32_t nr = 0;
+
+	assert_true(proc_parse_syscall("running\n", &nr, a));
+	assert_int_equal(nr, -2);
+	/* Blocked outside a syscall: the two words are sp and pc, not args. */
+	assert_true(proc_parse_syscall("-1 0x7ffc2e1b6f28 0x7f3a1c2e4d9b\n", &nr, a));
+	assert_int_equal(nr, -1);
+	assert_int_equal(a[0], 0);
+	assert_true(proc_parse_syscall("202 0x55d0c6e1d040 0x80 0x2 0x0 0x0 0x0 0x7ffd5e0e2a50 "
+				       "0x7f8e1a6a8d36\n", &nr, a));
+	assert_int_equal(nr, 202);
+	assert_int_equal(a[0], 0x55d0c6e1d040);
+	assert_int_equal(a[1], 0x80);
+	assert_int_equal(a[2], 2);
+	assert_int_equal(a[5], 0);
+	assert_true(proc_parse_syscall("0 0x3 0x7ffd0000 0x1000 0xffffffffffffffff 0x0 0x0 0x1 0x2", &nr, a));
+	assert_int_equal(nr, 0);
+	assert_true(a[3] == UINT64_MAX);
+	/* Too few arguments, not a number, empty. */
+	assert_false(proc_parse_syscall("202 0x1 0x2\n", &nr, a));
+	assert_false(proc_parse_syscall("x 0x1\n", &nr, a));
+	assert_false(proc_parse_syscall("", &nr, a));
+	assert_false(proc_parse_syscall("-5 0x1 0x2\n", &nr, a));
+}
+
+/* utime and stime are fields 14 and 15 of the stat line: 11th and 12th
+ * after the state; a real line (comm already cut) and our own CPU time. */
+static void test_cpu_ticks(void **state)
+{
+	const char *fields = "S 1 2 3 0 -1 4194560 120 0 7 0 250 31 0 0 20 0 3 0 100 "
+			     "123456 789 18446744073709551615";
+	uint64_t ticks = 0, ns0 = 0, ns1 = 0;
+	volatile uint64_t spin = 0;
+
+	(void)state;
+	assert_true(proc_parse_cpu_ticks(fields, &ticks));
+	assert_int_equal(ticks, 281);
+	assert_false(proc_parse_cpu_ticks("S 1 2", &ticks));
+	assert_false(proc_parse_cpu_ticks(NULL, &ticks));
+	assert_true(proc_cpu_ns(getpid(), &ns0));
+	/* Burn CPU until the counter moves (ticks are 10 ms): it must grow. */
+	for (int i = 0; i < 2000 && ns1 <= ns0; i++) {
+		for (int j = 0; j < 1000000; j++)
+			spin += (uint64_t)j;
+		assert_true(proc_cpu_ns(getpid(), &ns1));
+	}
+	assert_true(ns1 > ns0);
+}
+
+static void test_thread_io_self(void **state)
+{
+	struct event_thread_io io;
+
+	if (access("/proc/self/io", R_OK) != 0)
+		skip();
+	assert_true(proc_read_thread_io(getpid(), getpid(), &io));
+	assert_int_equal(io.tid, (uint32_t)getpid());
+	assert_true(io.rchar > 0);
+	assert_false(proc_read_thread_io(getpid(), 0x7ffffff0, &io));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_rss),
 		cmocka_unit_test(test_parse_io),
 		cmocka_unit_test(test_read_self),
+		cmocka_unit_test(test_parse_syscall),
+		cmocka_unit_test(test_thread_io_self),
+		cmocka_unit_test(test_cpu_ticks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
