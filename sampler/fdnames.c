@@ -237,7 +237,8 @@ static void fdnames_read_net(struct fdnames *f, uint64_t now)
 			fdnames_parse_net(text, (enum fdnames_net)i, fdnames_add_sock, f);
 		free(text);
 	}
-	qsort(f->socks, f->nsocks, sizeof *f->socks, fdnames_sock_cmp);
+	if (f->nsocks)   /* qsort(NULL, 0, …) is undefined */
+		qsort(f->socks, f->nsocks, sizeof *f->socks, fdnames_sock_cmp);
 	f->net_read_ns = now;
 }
 
@@ -284,7 +285,8 @@ void fdnames_free(struct fdnames *f)
 
 void fdnames_clear(struct fdnames *f)
 {
-	memset(f->fds, 0, f->nfds * sizeof *f->fds);
+	if (f->nfds)   /* memset(NULL, 0, 0) is undefined */
+		memset(f->fds, 0, f->nfds * sizeof *f->fds);
 	f->npending = 0;
 }
 
