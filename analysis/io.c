@@ -22,11 +22,11 @@
 #define IO_MAX_THREADS 4096
 #define IO_MAX_NAMES   65536
 #define IO_OTHER_FD    (-1)
-#define CLOSE_RANGE_CLOEXEC_FLAG 4   /* only sets FD_CLOEXEC: closes nothing */
 
 struct io_row {
 	struct io_fd f;
 	bool named;               /* f.name came from EVENT_FD_NAME */
+	bool pooled;              /* holds calls of several unnamed lives of the fd */
 };
 
 struct io_name {
@@ -44,6 +44,7 @@ struct io {
 	size_t nrows, rows_cap;
 	uint32_t other;           /* the fold row, or U64MAP_NONE */
 	struct u64map open;       /* fd → its open row */
+	struct u64map unnamed;    /* fd → its last row closed before it was named */
 	struct io_name *names;    /* what each fd names now */
 	size_t nnames, names_cap;
 	struct u64map by_name;    /* fd → names index */
@@ -76,6 +77,7 @@ void io_free(struct io *io)
 	free(io->sites);
 	free(io->threads);
 	u64map_fini(&io->open);
+	u64map_fini(&io->unnamed);
 	u64map_fini(&io->by_name);
 	u64map_fini(&io->by_site);
 	u64map_fini(&io->by_tid);
@@ -118,6 +120,14 @@ static void io_close_row(struct io *io, int32_t fd, uint64_t time_ns)
 	io->rows[r].f.closed = true;
 	io->rows[r].f.closed_ns = time_ns;
 	u64map_del(&io->open, io_fd_key(fd));
+	/* Opened, used and closed between two looks of the sampler: its name
+	 * was never known.  Later such lives of the fd pool into this row, so
+	 * a loop of open/write/close makes one row, not one per file. */
+	if (!io->rows[r].named) {
+		snprintf(io->rows[r].f.name, sizeof io->rows[r].f.name,
+			 "fd %d (closed before it was named)", fd);
+		u64map_put(&io->unnamed, io_fd_key(fd), r);
+	}
 }
 
 void io_set_fd_name(struct io *io, int32_t fd, const char *name, uint64_t time_ns)
@@ -131,8 +141,13 @@ void io_set_fd_name(struct io *io, int32_t fd, const char *name, uint64_t time_n
 	}
 	if (r != U64MAP_NONE) {
 		struct io_row *row = &io->rows[r];
-		if (!row->named) {
-			/* Its calls came before the name: most likely the same file. */
+		if (row->pooled) {
+			/* Its earlier calls were other files': the name starts a row. */
+			io_close_row(io, fd, time_ns);
+		} else if (!row->named || strncmp(row->f.name, "socket:[", 8) == 0) {
+			/* Its calls came before the name (most likely the same
+			 * file), or a socket the sampler has now found in
+			 * /proc/PID/net: the same fd, better named. */
 			snprintf(row->f.name, sizeof row->f.name, "%s", name);
 			row->named = true;
 		} else if (strcmp(row->f.name, name) != 0) {
@@ -237,6 +252,7 @@ static void io_fold(struct io *io)
 	io->other = remap[io->other];
 	io->nrows = w;
 	u64map_clear(&io->open);
+	u64map_clear(&io->unnamed);   /* rows moved: a pool just starts again */
 	for (size_t i = 0; i < io->nrows; i++)
 		if (!io->rows[i].f.closed && (uint32_t)i != io->other)
 			u64map_put(&io->open, io_fd_key(io->rows[i].f.fd), (uint32_t)i);
@@ -269,12 +285,22 @@ static struct io_row *io_row(struct io *io, int32_t fd, uint64_t time_ns)
 
 	if (r != U64MAP_NONE)
 		return &io->rows[r];
-	if (io->nrows >= IO_MAX_ROWS)
+	name = io_name_of(io, fd);
+	r = u64map_get(&io->unnamed, io_fd_key(fd));
+	if (!name && r != U64MAP_NONE) {
+		io->rows[r].f.closed = false;
+		io->rows[r].pooled = true;
+		u64map_del(&io->unnamed, io_fd_key(fd));
+		u64map_put(&io->open, io_fd_key(fd), r);
+		return &io->rows[r];
+	}
+	if (io->nrows >= IO_MAX_ROWS) {
 		io_fold(io);
+		name = io_name_of(io, fd);
+	}
 	xgrow(&io->rows, &io->rows_cap, io->nrows + 1, sizeof *io->rows);
 	struct io_row *row = &io->rows[io->nrows];
 	*row = (struct io_row){ .f = { .fd = fd, .first_ns = time_ns } };
-	name = io_name_of(io, fd);
 	row->named = name != NULL;
 	if (name)
 		snprintf(row->f.name, sizeof row->f.name, "%s", name);
@@ -395,19 +421,16 @@ void io_add_call(struct io *io, const struct syscall_call *c)
 	case SYSCALLS_SPLICE:     /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
 		io_zero_copy(io, c, (int32_t)c->args[2], fd);
 		return;
-	case SYSCALLS_CLOSE:
-		/* Linux releases the fd even when close fails with EINTR/EIO. */
-		io_close_fd(io, fd, c->exit_ns);
+	case SYSCALLS_CLOSE: case SYSCALLS_DUP2: case SYSCALLS_DUP3: case SYSCALLS_CLOSE_RANGE: {
+		uint32_t first, last;
+		if (!syscalls_closed_fds(c->nr, c->args, c->ret, &first, &last))
+			return;
+		if (first == last)
+			io_close_fd(io, (int32_t)first, c->exit_ns);
+		else
+			io_close_range(io, first, last, c->exit_ns);
 		return;
-	case SYSCALLS_DUP2:
-	case SYSCALLS_DUP3:
-		if (c->ret >= 0 && c->args[0] != c->args[1])
-			io_close_fd(io, (int32_t)c->args[1], c->exit_ns);
-		return;
-	case SYSCALLS_CLOSE_RANGE:
-		if (c->ret == 0 && !(c->args[2] & CLOSE_RANGE_CLOEXEC_FLAG))
-			io_close_range(io, (uint32_t)c->args[0], (uint32_t)c->args[1], c->exit_ns);
-		return;
+	}
 	default:
 		return;
 	}

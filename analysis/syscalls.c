@@ -4,6 +4,7 @@
  * threads blocked or busy in a traced call right now. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,8 +106,13 @@ bool syscalls_exit(struct syscalls *s, uint32_t tid, uint64_t time_ns, int32_t n
 	}
 	/* Another syscall's entry: the exit of that one and the entry of this
 	 * one were lost.  Neither makes a call. */
-	if (s->v[i].nr != nr || s->v[i].enter_ns == SYSCALLS_AWAITING_ENTER ||
-	    time_ns < s->v[i].enter_ns) {
+	/* An exit from before the pending entry belongs to an earlier call
+	 * whose entry was lost: the pending one is still good. */
+	if (s->v[i].enter_ns != SYSCALLS_AWAITING_ENTER && time_ns < s->v[i].enter_ns) {
+		s->unpaired++;
+		return false;
+	}
+	if (s->v[i].nr != nr || s->v[i].enter_ns == SYSCALLS_AWAITING_ENTER) {
 		s->unpaired++;
 		syscalls_remove(s, tid, i);
 		return false;
@@ -145,4 +151,33 @@ uint64_t syscalls_unpaired(const struct syscalls *s)
 size_t syscalls_memory(const struct syscalls *s)
 {
 	return sizeof *s + s->cap * sizeof *s->v + u64map_memory(&s->by_tid);
+}
+
+/* CLOSE_RANGE_CLOEXEC (linux/close_range.h, not in every libc's headers). */
+#define SYSCALLS_CLOSE_RANGE_CLOEXEC (1u << 2)
+
+bool syscalls_closed_fds(int32_t nr, const uint64_t args[6], int64_t ret, uint32_t *first,
+			 uint32_t *last)
+{
+	switch (nr) {
+	case SYSCALLS_CLOSE:
+		if (ret < 0 && ret != -EINTR && ret != -EIO)
+			return false;
+		*first = *last = (uint32_t)args[0];
+		return true;
+	case SYSCALLS_DUP2:
+	case SYSCALLS_DUP3:
+		if (ret < 0 || args[0] == args[1])
+			return false;
+		*first = *last = (uint32_t)args[1];
+		return true;
+	case SYSCALLS_CLOSE_RANGE:
+		if (ret != 0 || (args[2] & SYSCALLS_CLOSE_RANGE_CLOEXEC))
+			return false;
+		*first = (uint32_t)args[0];
+		*last = (uint32_t)args[1];
+		return *first <= *last;
+	default:
+		return false;
+	}
 }

@@ -21,6 +21,14 @@ enum {
 
 #define SYSCALLS_NO_STACK UINT32_MAX
 
+/* The fds a finished close, dup2, dup3 or close_range (nr with args and
+ * ret) released or replaced, as [*first, *last]; false when none: other
+ * calls, failures, a close_range that only sets close-on-exec, a dup2 onto
+ * itself.  close releases the fd even when it fails with EINTR or EIO
+ * (Linux frees it first); EBADF means there was none. */
+bool syscalls_closed_fds(int32_t nr, const uint64_t args[6], int64_t ret, uint32_t *first,
+			 uint32_t *last);
+
 /* One finished call. */
 struct syscall_call {
 	uint32_t tid;

@@ -1,6 +1,10 @@
 /* The target's fd names (see fdnames.h).  readlink per traced call would
  * saturate the sampler on a tight write loop (FIELD-NOTES: ~1M calls/s), so
  * names are cached per fd and read again only after the fd changed.
+ * A name is read when the drain that brought the call ends, not when the
+ * call is decoded: an fd closed later in the same drain gets no name (the
+ * readlink would show whatever holds the number now), rather than a wrong
+ * one.  A drain is a few ms; the calls behind it up to a tick old.
  * Sockets need /proc/PID/net, which can be large: those tables are read
  * at most once a second, and a socket they did not know yet keeps its
  * "socket:[INODE]" name until the next reading finds it. */
@@ -24,10 +28,10 @@
 #define FDNAMES_MAX_FD (1 << 20)
 #define FDNAMES_NET_NS 1000000000ULL
 #define FDNAMES_PENDING_MAX 64
-#define FDNAMES_CLOSE_RANGE_CLOEXEC (1u << 2)
 
 enum fd_state {
 	FD_UNKNOWN,   /* never looked, or changed since */
+	FD_WANTED,    /* used in this drain: look at its end */
 	FD_NAMED,     /* its name was sent */
 	FD_SOCKET,    /* sent as "socket:[INODE]": retry when the tables are re-read */
 	FD_GONE,      /* readlink failed: retry no sooner than aux (ns) */
@@ -35,6 +39,7 @@ enum fd_state {
 
 struct fd_entry {
 	uint8_t state;
+	bool queued;    /* in the wanted list of this drain */
 	uint64_t aux;   /* FD_SOCKET: the inode; FD_GONE: when to retry */
 };
 
@@ -47,7 +52,7 @@ struct sock_name {
 struct pending_call {
 	uint32_t tid;
 	int32_t nr;
-	uint64_t args[3];
+	uint64_t args[6];
 };
 
 struct fdnames {
@@ -59,6 +64,8 @@ struct fdnames {
 	uint64_t net_read_ns;        /* when the tables were last read; 0 never */
 	struct pending_call pending[FDNAMES_PENDING_MAX];
 	size_t npending;
+	int32_t *wanted;             /* fds to look up when the drain ends */
+	size_t nwanted, wantedcap;
 };
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -280,6 +287,7 @@ void fdnames_free(struct fdnames *f)
 	fdnames_drop_socks(f);
 	free(f->socks);
 	free(f->fds);
+	free(f->wanted);
 	free(f);
 }
 
@@ -288,6 +296,7 @@ void fdnames_clear(struct fdnames *f)
 	if (f->nfds)   /* memset(NULL, 0, 0) is undefined */
 		memset(f->fds, 0, f->nfds * sizeof *f->fds);
 	f->npending = 0;
+	f->nwanted = 0;
 }
 
 static struct fd_entry *fdnames_entry(struct fdnames *f, int32_t fd)
@@ -322,8 +331,8 @@ static void fdnames_lookup(struct fdnames *f, const struct event *call, int32_t 
 	const char *sock = NULL;
 	ssize_t n;
 
-	if (!e || e->state == FD_NAMED)
-		return;
+	if (!e || e->state == FD_NAMED || e->state == FD_UNKNOWN)
+		return;   /* named, or closed since it was wanted */
 	now = clock_monotonic_ns();
 	if (e->state == FD_GONE && now < e->aux)
 		return;
@@ -372,14 +381,38 @@ void fdnames_enter(struct fdnames *f, const struct event *ev, event_sink_fn *sin
 		 * call in flight, and a full table only costs re-reads. */
 		if (f->npending == FDNAMES_PENDING_MAX)
 			memmove(f->pending, f->pending + 1, --f->npending * sizeof *f->pending);
-		f->pending[f->npending++] = (struct pending_call){
-			sc->tid, sc->nr, { sc->args[0], sc->args[1], sc->args[2] } };
+		f->pending[f->npending] = (struct pending_call){ sc->tid, sc->nr, { 0 } };
+		memcpy(f->pending[f->npending++].args, sc->args, sizeof sc->args);
 		return;
 	default:
 		n = fdnames_call_fds(sc->nr, sc->args, fds);
-		for (unsigned i = 0; i < n; i++)
-			fdnames_lookup(f, ev, fds[i], sink, ctx);
+		for (unsigned i = 0; i < n; i++) {
+			struct fd_entry *e = fdnames_entry(f, fds[i]);
+			if (!e || e->state == FD_NAMED || e->queued)
+				continue;
+			e->queued = true;
+			/* Sockets and gone fds keep their state (it says when to
+			 * retry); the rest wait for the end of the drain. */
+			if (e->state == FD_UNKNOWN)
+				e->state = FD_WANTED;
+			xgrow(&f->wanted, &f->wantedcap, f->nwanted + 1, sizeof *f->wanted);
+			f->wanted[f->nwanted++] = fds[i];
+		}
 	}
+	(void)sink;
+	(void)ctx;
+}
+
+void fdnames_flush(struct fdnames *f, event_sink_fn *sink, void *ctx)
+{
+	struct event now = { .time_ns = clock_monotonic_ns() };
+
+	for (size_t i = 0; i < f->nwanted; i++) {
+		struct fd_entry *e = fdnames_entry(f, f->wanted[i]);
+		e->queued = false;
+		fdnames_lookup(f, &now, f->wanted[i], sink, ctx);
+	}
+	f->nwanted = 0;
 }
 
 static void fdnames_forget(struct fdnames *f, uint64_t first, uint64_t last)
@@ -394,6 +427,7 @@ void fdnames_exit(struct fdnames *f, const struct event *ev)
 {
 	const struct event_syscall *sc = &ev->syscall;
 	struct pending_call p;
+	uint32_t first, last;
 	size_t i;
 
 	for (i = 0; i < f->npending; i++)
@@ -403,20 +437,6 @@ void fdnames_exit(struct fdnames *f, const struct event *ev)
 		return;
 	p = f->pending[i];
 	f->pending[i] = f->pending[--f->npending];
-	/* close() frees the fd even when it reports EINTR. */
-	if (p.nr != sc->nr || (sc->ret < 0 && !(p.nr == SYSCALLS_CLOSE && sc->ret == -EINTR)))
-		return;
-	switch (p.nr) {
-	case SYSCALLS_CLOSE:
-		fdnames_forget(f, (uint32_t)p.args[0], (uint32_t)p.args[0]);
-		break;
-	case SYSCALLS_DUP2:
-	case SYSCALLS_DUP3:
-		fdnames_forget(f, (uint32_t)p.args[1], (uint32_t)p.args[1]);
-		break;
-	case SYSCALLS_CLOSE_RANGE:
-		if (!(p.args[2] & FDNAMES_CLOSE_RANGE_CLOEXEC))
-			fdnames_forget(f, (uint32_t)p.args[0], (uint32_t)p.args[1]);
-		break;
-	}
+	if (p.nr == sc->nr && syscalls_closed_fds(p.nr, p.args, sc->ret, &first, &last))
+		fdnames_forget(f, first, last);
 }

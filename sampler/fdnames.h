@@ -15,10 +15,13 @@ struct fdnames;
 
 struct fdnames *fdnames_new(pid_t pid);
 void fdnames_free(struct fdnames *f);
-/* Call before passing on ev, a SYSCALL_ENTER of the target: emits an
- * EVENT_FD_NAME for each fd the call uses that is not cached, and notes
- * the fds a close or dup is about to change. */
+/* Call for each SYSCALL_ENTER of the target: notes the fds the call uses
+ * that are not named yet (fdnames_flush names them), and the fds a close
+ * or dup is about to change. */
 void fdnames_enter(struct fdnames *f, const struct event *ev, event_sink_fn *sink, void *ctx);
+/* At the end of a drain: an EVENT_FD_NAME for each fd used in it that is
+ * still open and not named yet. */
+void fdnames_flush(struct fdnames *f, event_sink_fn *sink, void *ctx);
 /* After a SYSCALL_EXIT: a successful close/dup2/dup3/close_range drops
  * the fds it closed or replaced, so the next call re-reads them. */
 void fdnames_exit(struct fdnames *f, const struct event *ev);

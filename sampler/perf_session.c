@@ -599,6 +599,8 @@ static size_t session_drain_ordered(struct perf_session *s)
 	}
 	for (int i = 0; i < s->ncpus; i++)
 		perf_ring_end(&s->rings[i]);
+	if (s->fdnames)
+		fdnames_flush(s->fdnames, s->sink, s->ctx);
 	return n;
 }
 

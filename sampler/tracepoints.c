@@ -113,7 +113,7 @@ static const char *tracepoints_root(struct tracepoints *tp, int *err)
 	/* Debian does not mount tracefs until something asks.  We leave our
 	 * mount in place on exit: other tools may have started using it, and
 	 * an idle tracefs mount changes nothing for anyone. */
-	if (mount("nodev", tracepoints_roots[0], "tracefs", 0, NULL) < 0) {
+	if (mount("nodev", tracepoints_roots[0], "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		*err = errno;
 		return NULL;
 	}

@@ -162,6 +162,39 @@ static struct event call(int32_t nr, uint64_t a0, uint64_t a1, bool exit, int64_
 	return ev;
 }
 
+/* Names are read when the drain ends: a call's fd that is closed later in
+ * the same drain gets no name (what holds the number by then is another
+ * file), and one fd used many times in a drain is read once. */
+static void test_flush(void **state)
+{
+	struct fdnames *f = fdnames_new(getpid());
+	struct seen s = { 0 };
+	struct event ev;
+	int fd = open("/dev/null", O_WRONLY);
+
+	(void)state;
+	assert_true(fd >= 0);
+	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
+	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev, sink, &s);
+	assert_int_equal(s.n, 0);
+	ev = call(SYSCALLS_CLOSE, (uint64_t)fd, 0, false, 0);
+	fdnames_enter(f, &ev, sink, &s);
+	ev = call(SYSCALLS_CLOSE, 0, 0, true, 0);
+	fdnames_exit(f, &ev);
+	fdnames_flush(f, sink, &s);
+	assert_int_equal(s.n, 0);
+	/* Used again after the close, still open at the end: named once. */
+	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
+	for (int i = 0; i < 3; i++)
+		fdnames_enter(f, &ev, sink, &s);
+	fdnames_flush(f, sink, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.name, "/dev/null");
+	close(fd);
+	fdnames_free(f);
+}
+
 static void test_cache(void **state)
 {
 	struct fdnames *f = fdnames_new(getpid());
@@ -173,10 +206,12 @@ static void test_cache(void **state)
 	assert_int_equal(pipe(p), 0);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
 	fdnames_enter(f, &ev, sink, &s);
+	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.fd, fd);
 	assert_string_equal(s.name, "/dev/null");
 	fdnames_enter(f, &ev, sink, &s);   /* cached */
+	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 1);
 
 	/* dup2(pipe, fd) succeeds: the next write re-reads fd. */
@@ -187,6 +222,7 @@ static void test_cache(void **state)
 	fdnames_exit(f, &ev);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
 	fdnames_enter(f, &ev, sink, &s);
+	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 2);
 	assert_non_null(strstr(s.name, "pipe:["));
 
@@ -197,6 +233,7 @@ static void test_cache(void **state)
 	fdnames_exit(f, &ev);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
 	fdnames_enter(f, &ev, sink, &s);
+	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 2);
 
 	/* close_range over it, then a call on the now closed fd: name NULL,
@@ -208,9 +245,11 @@ static void test_cache(void **state)
 	fdnames_exit(f, &ev);
 	ev = call(SYSCALLS_READ, (uint64_t)fd, 0, false, 0);
 	fdnames_enter(f, &ev, sink, &s);
+	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 3);
 	assert_true(s.null);
 	fdnames_enter(f, &ev, sink, &s);
+	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 3);
 
 	/* Calls without fds, and absurd fds, are passed over. */
@@ -233,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_parse_tcp),
 		cmocka_unit_test(test_parse_unix),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_flush),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

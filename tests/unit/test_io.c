@@ -122,7 +122,7 @@ static void test_reused_fd(void **state)
 	assert_true(b0->closed);
 	assert_int_equal(b0->read_bytes, 10);
 	/* After dup2 fd 5 has no name of its own until the sampler sends one. */
-	const struct io_fd *b1 = row_named(io, "fd 5", 0);
+	const struct io_fd *b1 = row_named(io, "fd 5 (closed before it was named)", 0);
 	assert_non_null(b1);
 	assert_int_equal(b1->read_bytes, 50);
 	assert_true(b1->closed);
@@ -136,6 +136,46 @@ static void test_reused_fd(void **state)
 	assert_int_equal(after->read_bytes, 5);
 	assert_non_null(row_named(io, "pipe:[12]", 0));
 	assert_int_equal(io_fd_count(io), 8);
+	io_free(io);
+}
+
+/* open/write/close loops the sampler could not name: their lives of fd 7
+ * pool into one row instead of a row per file, and a name that arrives
+ * for a later life starts its own row. */
+static void test_short_lived(void **state)
+{
+	struct io *io = io_new();
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		call(io, SYSCALLS_WRITE, 7, 0, 4096, 4096, (uint64_t)i * 10 * MS, MS);
+		call(io, SYSCALLS_CLOSE, 7, 0, 0, 0, (uint64_t)i * 10 * MS + 2 * MS, 1000);
+	}
+	assert_int_equal(io_fd_count(io), 1);
+	const struct io_fd *pool = row_named(io, "fd 7 (closed before it was named)", 0);
+	assert_non_null(pool);
+	assert_int_equal(pool->write_bytes, 100 * 4096);
+	assert_int_equal(pool->writes, 100);
+	assert_true(pool->closed);
+	/* A life the sampler named: the pooled calls are not that file's. */
+	call(io, SYSCALLS_WRITE, 7, 0, 10, 10, 2 * SEC, MS);
+	io_set_fd_name(io, 7, "/var/log/x", 2 * SEC + 2 * MS);
+	call(io, SYSCALLS_WRITE, 7, 0, 20, 20, 3 * SEC, MS);
+	const struct io_fd *named = row_named(io, "/var/log/x", 0);
+	assert_non_null(named);
+	assert_int_equal(named->write_bytes, 20);
+	assert_int_equal(row_named(io, "fd 7 (closed before it was named)", 0)->write_bytes,
+			 100 * 4096 + 10);
+	/* A socket first known by inode, then by address: one row, renamed. */
+	io_set_fd_name(io, 11, "socket:[991]", 4 * SEC);
+	call(io, SYSCALLS_SENDTO, 11, 0, 0, 100, 4 * SEC, MS);
+	io_set_fd_name(io, 11, "tcp 127.0.0.1:80 -> 127.0.0.1:5000", 5 * SEC);
+	call(io, SYSCALLS_SENDTO, 11, 0, 0, 50, 5 * SEC, MS);
+	const struct io_fd *sock = row_named(io, "tcp 127.0.0.1:80 -> 127.0.0.1:5000", 0);
+	assert_non_null(sock);
+	assert_int_equal(sock->write_bytes, 150);
+	assert_false(sock->closed);
+	assert_null(row_named(io, "socket:[991]", 0));
 	io_free(io);
 }
 
@@ -271,6 +311,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_reused_fd),
+		cmocka_unit_test(test_short_lived),
 		cmocka_unit_test(test_sendfile_splice),
 		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_thread_rates),

@@ -68,6 +68,30 @@ static void test_stack_before_enter(void **state)
 	syscalls_free(s);
 }
 
+/* Which fds a close/dup/close_range gave up: the one rule fdnames and io
+ * share. */
+static void test_closed_fds(void **state)
+{
+	const uint64_t a[6] = { 5, 9, 0 }, same[6] = { 5, 5, 0 }, cloexec[6] = { 3, 10, 4 };
+	uint32_t first = 0, last = 0;
+
+	(void)state;
+	assert_true(syscalls_closed_fds(SYSCALLS_CLOSE, a, 0, &first, &last));
+	assert_int_equal(first, 5);
+	assert_int_equal(last, 5);
+	assert_true(syscalls_closed_fds(SYSCALLS_CLOSE, a, -4 /* EINTR */, &first, &last));
+	assert_false(syscalls_closed_fds(SYSCALLS_CLOSE, a, -9 /* EBADF */, &first, &last));
+	assert_true(syscalls_closed_fds(SYSCALLS_DUP2, a, 9, &first, &last));
+	assert_int_equal(first, 9);
+	assert_false(syscalls_closed_fds(SYSCALLS_DUP3, a, -9, &first, &last));
+	assert_false(syscalls_closed_fds(SYSCALLS_DUP2, same, 5, &first, &last));
+	assert_true(syscalls_closed_fds(SYSCALLS_CLOSE_RANGE, a, 0, &first, &last));
+	assert_int_equal(first, 5);
+	assert_int_equal(last, 9);
+	assert_false(syscalls_closed_fds(SYSCALLS_CLOSE_RANGE, cloexec, 0, &first, &last));
+	assert_false(syscalls_closed_fds(SYSCALLS_WRITE, a, 0, &first, &last));
+}
+
 static void test_exit_without_enter(void **state)
 {
 	struct syscalls *s = syscalls_new();
@@ -124,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_stack_before_enter),
+		cmocka_unit_test(test_closed_fds),
 		cmocka_unit_test(test_exit_without_enter),
 		cmocka_unit_test(test_lost_and_forget),
 	};
