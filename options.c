@@ -54,6 +54,10 @@ static const struct option_def options_table[] = {
 	{ "trace", 0, OPT_CHOICE, "auto|all|locks|io|none", OFF(trace), 0, 0, trace_choices,
 	  "trace futex waits and read/write-family syscalls; auto (default) stops "
 	  "when that would slow the target over 5 %", 0 },
+	{ "alloc-sites", 0, OPT_FLAG, NULL, OFF(alloc_sites), 0, 0, NULL,
+	  "attach mode: trace every malloc/free with uprobes (costly) for exact call sites", 0 },
+	{ "alloc-sample", 0, OPT_UINT, "KIB", OFF(alloc_sample_kib), 1, 1048576, NULL,
+	  "one allocation sample per KIB allocated, on average (default 512)", 512 },
 	{ "theme", 0, OPT_STRING, "NAME", OFF(theme), 0, 0, NULL,
 	  "colour theme: default, light, mono, high-contrast, or a file", 0 },
 	{ "demo", 0, OPT_FLAG, NULL, OFF(demo), 0, 0, NULL,

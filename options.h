@@ -24,6 +24,8 @@ struct options {
 	int call_graph;          /* enum call_graph */
 	unsigned stack_bytes;
 	int trace;               /* enum trace_what */
+	bool alloc_sites;        /* uprobes on malloc/free in attach mode */
+	unsigned alloc_sample_kib;   /* one sampled allocation per this many KiB */
 	bool demo;
 	const char *theme;
 	bool help, version;

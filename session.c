@@ -20,6 +20,7 @@
 #include "analysis/ingest.h"
 #include "analysis/model.h"
 #include "common/clock.h"
+#include "sampler/alloc_ring.h"
 #include "sampler/launch.h"
 #include "sampler/proc.h"
 #include "sampler/sampler.h"
@@ -28,6 +29,10 @@
 /* Per-second buckets kept for the live windows (the longest is 60 s). */
 #define SESSION_RETAIN_SECS 300
 
+/* The preload shim's ring: ~90 000 records, tens of seconds of sampling
+ * at the default mean even on an allocation-heavy target. */
+#define SESSION_RING_BYTES (8u << 20)
+
 struct session {
 	const struct options *opt;
 	struct model *model;
@@ -35,6 +40,9 @@ struct session {
 	pthread_mutex_t lock;
 	struct launch launch;
 	bool launched;
+	struct alloc_ring ring;      /* launch mode: the shim's; fd -1 when unused */
+	bool shim;
+	char shim_note[200];         /* why the shim is not used */
 	pid_t pid;
 };
 
@@ -42,13 +50,15 @@ static void session_sink(void *ctx, const struct event *ev)
 {
 	struct session *s = ctx;
 
+
 	pthread_mutex_lock(&s->lock);
 	ingest_event(s->ingest, ev);
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The demo binary: beside us in a build tree, else where make install put it. */
-static void session_demo_path(char *buf, size_t size)
+/* A file we ship (the demo, the shim): beside us in a build tree, else
+ * where make install put it. */
+static void session_libexec_path(const char *name, int mode, char *buf, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -58,12 +68,62 @@ static void session_demo_path(char *buf, size_t size)
 		self[n] = '\0';
 		slash = strrchr(self, '/');
 		if (slash) {
-			snprintf(buf, size, "%.*s/kprof-demo", (int)(slash - self), self);
-			if (access(buf, X_OK) == 0)
+			snprintf(buf, size, "%.*s/%s", (int)(slash - self), self, name);
+			if (access(buf, mode) == 0)
 				return;
 		}
 	}
-	snprintf(buf, size, "%s/kprof-demo", PKGLIBEXECDIR);
+	snprintf(buf, size, "%s/%s", PKGLIBEXECDIR, name);
+}
+
+/* Launch mode: the ring the shim writes, and the environment that makes
+ * the command load it.  The file is unlinked as soon as it is made, so
+ * nothing is ever left in /dev/shm, even when kprof-top is killed: the
+ * command inherits our fd and the shim maps it through /proc/self/fd/N.
+ * The price is that fd, open in the command for its lifetime (an exec of
+ * the command itself keeps it and maps the ring again).  False, with why
+ * in shim_note, when the shim is not used. */
+static bool session_shim_prepare(struct session *s, char *env[4], char *buf, size_t size)
+{
+	char shim[PATH_MAX], path[96];
+	const char *old = getenv("LD_PRELOAD");
+	static unsigned seq;
+	size_t used;
+	int rc;
+
+	session_libexec_path("libkprof-alloc.so", R_OK, shim, sizeof shim);
+	if (access(shim, R_OK) < 0) {
+		snprintf(s->shim_note, sizeof s->shim_note, "%.140s not found: allocation sites "
+			 "from page faults only", shim);
+		return false;
+	}
+	snprintf(path, sizeof path, "/dev/shm/kprof-alloc-%d-%u", (int)getpid(), seq++);
+	rc = alloc_ring_create(&s->ring, path, SESSION_RING_BYTES);
+	if (rc < 0) {
+		snprintf(s->shim_note, sizeof s->shim_note, "cannot create the allocation ring %s: %s",
+			 path, strerror(-rc));
+		return false;
+	}
+	alloc_ring_unlink(&s->ring);
+	s->ring.path[0] = '\0';
+	/* Ours first: the shim must see every allocation the program makes. */
+	used = (size_t)snprintf(buf, size, "LD_PRELOAD=%s%s%s", shim, old && *old ? " " : "",
+				old ? old : "") + 1;
+	used += (size_t)snprintf(buf + used, size - used, "%s=/proc/self/fd/%d", ALLOC_RING_ENV,
+				 s->ring.fd) + 1;
+	snprintf(buf + used, size - used, "%s=%llu", ALLOC_RING_MEAN_ENV,
+		 (unsigned long long)s->opt->alloc_sample_kib * 1024);
+	env[0] = buf;
+	env[1] = buf + strlen(buf) + 1;
+	env[2] = env[1] + strlen(env[1]) + 1;
+	env[3] = NULL;
+	if (used >= size) {
+		alloc_ring_close(&s->ring);
+		snprintf(s->shim_note, sizeof s->shim_note, "LD_PRELOAD too long to add the "
+			 "allocation shim: allocation sites from page faults only");
+		return false;
+	}
+	return true;
 }
 
 static void session_join_argv(char *const argv[], char *buf, size_t size)
@@ -85,12 +145,22 @@ static int session_target(struct session *s, char *err, size_t errlen)
 	char *const *argv = o->argv;
 
 	if (o->demo) {
-		session_demo_path(demo, sizeof demo);
+		session_libexec_path("kprof-demo", X_OK, demo, sizeof demo);
 		argv = demo_argv;
 	}
 	if (argv) {
-		if (launch_start(&s->launch, argv, err, errlen) < 0)
+		static char envbuf[2 * PATH_MAX + 256];
+		char *env[4];
+		struct launch_extra extra = { NULL, -1 };
+
+		s->shim = session_shim_prepare(s, env, envbuf, sizeof envbuf);
+		if (s->shim)
+			extra = (struct launch_extra){ env, s->ring.fd };
+		if (launch_start(&s->launch, argv, &extra, err, errlen) < 0)
 			return 1;
+		/* Before the gate opens: only the command itself writes. */
+		if (s->shim)
+			alloc_ring_set_owner(&s->ring, s->launch.pid);
 		s->launched = true;
 		s->pid = s->launch.pid;
 		session_join_argv(argv, t->command, sizeof t->command);
@@ -226,7 +296,7 @@ static int session_outputs(struct session *s)
 
 int session_run(const struct options *o)
 {
-	struct session s = { .opt = o };
+	struct session s = { .opt = o, .ring = { .fd = -1 } };
 	struct sampler *smp;
 	char err[512], root[64];
 	uint64_t cpu0 = clock_process_cpu_ns();
@@ -244,13 +314,16 @@ int session_run(const struct options *o)
 	rc = session_target(&s, err, sizeof err);
 	if (rc) {
 		fprintf(stderr, "kprof-top: %s\n", err);
+		if (s.shim)
+			alloc_ring_close(&s.ring);
 		model_free(s.model);
 		return rc;
 	}
 	snprintf(root, sizeof root, "/proc/%d/root", (int)s.pid);
 	s.ingest = ingest_new(s.model, &(struct ingest_config){
 		.pid = (uint32_t)s.pid, .root = root, .debug_root = "/usr/lib/debug",
-		.dwarf = o->call_graph == CALL_GRAPH_DWARF });
+		.dwarf = o->call_graph == CALL_GRAPH_DWARF,
+		.alloc_sample_bytes = (uint64_t)o->alloc_sample_kib * 1024 });
 
 	/* Signals are taken synchronously by this thread; the sampler thread
 	 * inherits the mask and never sees them. */
@@ -270,7 +343,9 @@ int session_run(const struct options *o)
 		.dwarf = o->call_graph == CALL_GRAPH_DWARF, .stack_bytes = o->stack_bytes,
 		.trace_locks = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_LOCKS,
 		.trace_io = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_IO,
-		.trace_guard = o->trace == TRACE_AUTO },
+		.trace_guard = o->trace == TRACE_AUTO,
+		.faults = true, .alloc_sites = o->alloc_sites,
+		.ring = s.shim ? &s.ring : NULL, .alloc_note = s.shim_note[0] ? s.shim_note : NULL },
 		session_sink, &s, err, sizeof err, &usage);
 	if (!smp) {
 		fprintf(stderr, "kprof-top: %s\n", err);
@@ -291,6 +366,8 @@ int session_run(const struct options *o)
 		rc = live_rc;
 out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (s.shim)
+		alloc_ring_close(&s.ring);
 	ingest_free(s.ingest);
 	model_free(s.model);
 	pthread_mutex_destroy(&s.lock);

@@ -151,23 +151,118 @@ static json_t *json_threads(const struct model *m, uint32_t window_secs)
 	return a;
 }
 
-/* alloc: RSS and its trend from the once-a-second readings; call sites
- * have no collector yet.  A number that is unknown stays 0 (the core keys
- * are numbers) and the *_known flag and the note say so. */
-static json_t *json_alloc(const struct usage_rates *u)
+/* A frame array for an allocation site: "(other sites)" has no stack. */
+static json_t *json_site_frames(const struct model *m, json_t **names,
+				const struct alloc_site_info *si)
 {
-	json_t *alloc = json_object();
+	json_t *a;
+
+	if (!si->other)
+		return json_frames(m, names, si->stack);
+	a = json_array();
+	json_array_append_new(a, json_string("(other sites)"));
+	return a;
+}
+
+static json_t *json_alloc_memory(const struct usage_rates *u)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rss_anon", json_u64(u->rss_anon));
+	json_object_set_new(o, "rss_file", json_u64(u->rss_file));
+	json_object_set_new(o, "rss_shmem", json_u64(u->rss_shmem));
+	json_object_set_new(o, "vm_data", json_u64(u->vm_data));
+	json_object_set_new(o, "vm_swap", json_u64(u->vm_swap));
+	json_object_set_new(o, "heap_bytes", json_u64(u->heap_bytes));
+	json_object_set_new(o, "nr_maps", json_integer(u->nr_maps));
+	json_object_set_new(o, "known", json_boolean(u->has_mem));
+	json_object_set_new(o, "maps_known", json_boolean(u->has_maps));
+	return o;
+}
+
+/* Where the alloc numbers come from, by mode, and what is missing.  Every
+ * mode but the allocation-tracking ones says "allocation call sites" are
+ * not collected (scripts look for that). */
+static char *json_alloc_note(const struct model *m, const char *mode, const struct usage_rates *u)
+{
+	const char *rss = u->has_rss
+		? "rss from /proc/PID/status once a second, growth the least-squares slope over the window"
+		: "no RSS reading (/proc/PID/status unreadable or the target gone)";
+	const char *why = m->target.alloc_note;
+	struct alloc_totals t;
+	char dropped[96] = "";
+	char *note;
+
+	alloc_totals(m->alloc, &t);
+	if (t.live_dropped)
+		snprintf(dropped, sizeof dropped, "; %" PRIu64 " samples not tracked (live table "
+			 "full): outstanding is a lower bound", t.live_dropped);
+	if (!strcmp(mode, "faults"))
+		xasprintf(&note, "%s; sites from sampled page faults: where new anonymous memory is "
+			  "first touched (touched_bytes; %" PRIu64 " of %" PRIu64 " fault samples were "
+			  "in file-backed mappings and skipped); allocation call sites (outstanding, "
+			  "frees) are not tracked in this mode%s%s", rss, m->stats.faults_file,
+			  m->stats.faults, why[0] ? ": " : "", why);
+	else if (!strcmp(mode, "uprobes") || !strcmp(mode, "preload"))
+		xasprintf(&note, "%s; allocation call sites from %s, sampled by bytes: byte numbers "
+			  "are estimates (sums of sample weights)%s%s%s", rss,
+			  !strcmp(mode, "uprobes") ? "uprobes on every malloc/free"
+			  : "the LD_PRELOAD shim", dropped, why[0] ? "; " : "", why);
+	else if (!strcmp(mode, "off"))
+		xasprintf(&note, "%s; allocation call sites are not collected%s%s", rss,
+			  why[0] ? ": " : "", why);
+	else
+		xasprintf(&note, "%s; allocation call sites of unknown origin%s", rss, dropped);
+	return note;
+}
+
+/* alloc: RSS, its breakdown and trend from the once-a-second readings,
+ * leak suspicion from the trend's fit, and the call sites (top
+ * JSON_ALLOC_SITES, ranked as alloc_sites ranks them).  A number that is
+ * unknown stays 0 (the core keys are numbers) and the *_known flags and
+ * the note say so. */
+#define JSON_ALLOC_SITES 100
+static json_t *json_alloc(const struct model *m, json_t **names, const struct usage_rates *u,
+			  uint32_t window_secs)
+{
+	json_t *alloc = json_object(), *sites = json_array();
+	struct alloc_site_info *v;
+	size_t n = alloc_sites(m->alloc, window_secs, &v);
+	const char *mode = m->target.alloc_mode[0] ? m->target.alloc_mode : n ? "unknown" : "off";
+	char *note = json_alloc_note(m, mode, u);
 
 	json_object_set_new(alloc, "rss_bytes", json_u64(u->has_rss ? u->rss_bytes : 0));
 	json_object_set_new(alloc, "rss_growth_bytes_per_s",
 			    json_real(u->has_growth ? u->rss_growth_bytes_per_s : 0.0));
 	json_object_set_new(alloc, "rss_known", json_boolean(u->has_rss));
-	json_object_set_new(alloc, "sites", json_array());
-	json_object_set_new(alloc, "note", json_string(u->has_rss
-		? "rss from /proc/PID/status once a second, growth the least-squares slope "
-		  "over the window; allocation call sites are not collected yet"
-		: "no RSS reading (/proc/PID/status unreadable or the target gone); "
-		  "allocation call sites are not collected yet"));
+	json_object_set_new(alloc, "mode", json_str(mode));
+	json_object_set_new(alloc, "memory", json_alloc_memory(u));
+	json_object_set_new(alloc, "anon_growth_bytes_per_s",
+			    json_real(u->has_anon_growth ? u->anon_growth_bytes_per_s : 0.0));
+	json_object_set_new(alloc, "rss_fit_r2", json_real(u->rss_fit_r2));
+	json_object_set_new(alloc, "leak_suspect", json_boolean(u->leak_suspect));
+	json_object_set_new(alloc, "leak_reason", json_str(u->leak_reason));
+	for (size_t i = 0; i < n && i < JSON_ALLOC_SITES; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "frames", json_site_frames(m, names, &v[i]));
+		json_object_set_new(o, "outstanding_bytes",
+				    json_u64(v[i].outstanding_bytes > 0 ? (uint64_t)v[i].outstanding_bytes : 0));
+		json_object_set_new(o, "growth_bytes_per_s", json_real(v[i].growth_bytes_per_s));
+		json_object_set_new(o, "alloc_bytes_per_s", json_real(v[i].alloc_bytes_per_s));
+		json_object_set_new(o, "free_bytes_per_s", json_real(v[i].free_bytes_per_s));
+		json_object_set_new(o, "allocs", json_u64(v[i].allocs));
+		json_object_set_new(o, "frees", json_u64(v[i].frees));
+		json_object_set_new(o, "oldest_age_s", json_real(v[i].oldest_age_s));
+		json_object_set_new(o, "leak_suspect", json_boolean(v[i].leak_suspect));
+		json_object_set_new(o, "touched_bytes", json_u64(v[i].touched_bytes));
+		json_object_set_new(o, "touched_bytes_per_s", json_real(v[i].touched_bytes_per_s));
+		json_array_append_new(sites, o);
+	}
+	json_object_set_new(alloc, "sites", sites);
+	json_object_set_new(alloc, "sites_total", json_u64(n));
+	json_object_set_new(alloc, "note", json_str(note));
+	free(note);
+	free(v);
 	return alloc;
 }
 
@@ -384,8 +479,12 @@ static void json_locks(json_t *root, const struct model *m, json_t **names)
 	json_object_set_new(root, "locks_mode", json_str(mode));
 	if (!strcmp(mode, "sampled")) {
 		char *note;
-		xasprintf(&note, "waits sampled from /proc/PID/task/TID/syscall: every number is an "
-			  "estimate, waits counts samples seen blocked, no call sites%s%s",
+		/* After the guard stopped tracing, rows hold exact traced waits
+		 * (with sites) and sampled estimates added since. */
+		bool was_traced = strncmp(m->target.trace_note, "tracing stopped", 15) == 0;
+		xasprintf(&note, "%s sampled from /proc/PID/task/TID/syscall: estimates, a sampled "
+			  "wait counts once per sample seen blocked, without call sites%s%s",
+			  was_traced ? "waits traced exactly until tracing stopped, then" : "waits",
 			  m->target.trace_note[0] ? "; " : "", m->target.trace_note);
 		json_object_set_new(root, "locks_note", json_str(note));
 		free(note);
@@ -426,7 +525,7 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "cpu", cpu);
 	json_object_set_new(root, "threads", json_threads(m, window_secs));
 	usage_rates(m->usage, window_secs, &u);
-	json_object_set_new(root, "alloc", json_alloc(&u));
+	json_object_set_new(root, "alloc", json_alloc(m, names, &u, window_secs));
 	json_object_set_new(root, "io", json_io(m, names, &u, window_secs));
 	json_locks(root, m, names);
 	for (uint32_t i = 0; i < nfuncs; i++)

@@ -17,7 +17,12 @@ struct ingest_config {
 	const char *root;         /* "/proc/PID/root" or "" */
 	const char *debug_root;   /* "/usr/lib/debug" */
 	bool dwarf;               /* unwind register+stack samples ourselves */
+	/* Mean bytes between the allocations kept as samples when uprobes
+	 * report every one (0: INGEST_ALLOC_SAMPLE_BYTES, the shim's default). */
+	uint64_t alloc_sample_bytes;
 };
+
+#define INGEST_ALLOC_SAMPLE_BYTES (512 * 1024)
 
 struct ingest *ingest_new(struct model *m, const struct ingest_config *cfg);
 void ingest_free(struct ingest *in);

@@ -1,7 +1,7 @@
 /* The model (see model.h): owns the function table, the interned stacks,
  * the timeline, the thread table, the per-thread stacks, the RSS/I/O
- * readings and the traced-syscall tables (pairing, locks, per-fd I/O), and
- * keeps its own clock. */
+ * readings, the traced-syscall tables (pairing, locks, per-fd I/O) and the
+ * allocation sites, and keeps its own clock. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -22,6 +22,7 @@ struct model *model_new(uint32_t retain_secs)
 	m->syscalls = syscalls_new();
 	m->locks = locks_new();
 	m->io = io_new();
+	m->alloc = alloc_new(retain_secs);
 	m->target.wait_status = -1;
 	return m;
 }
@@ -39,6 +40,7 @@ void model_free(struct model *m)
 	syscalls_free(m->syscalls);
 	locks_free(m->locks);
 	io_free(m->io);
+	alloc_free(m->alloc);
 	free(m);
 }
 
@@ -77,6 +79,7 @@ void model_tick(struct model *m, uint64_t time_ns)
 	model_clock(m, time_ns);
 	timeline_tick(m->timeline, time_ns);
 	thread_stacks_tick(m->thread_stacks, time_ns);
+	alloc_tick(m->alloc, time_ns);
 }
 
 double model_duration_s(const struct model *m)
@@ -88,5 +91,5 @@ size_t model_memory(const struct model *m)
 {
 	return sizeof *m + stacks_memory(m->stacks) + timeline_memory(m->timeline) +
 	       thread_stacks_memory(m->thread_stacks) + syscalls_memory(m->syscalls) +
-	       locks_memory(m->locks) + io_memory(m->io);
+	       locks_memory(m->locks) + io_memory(m->io) + alloc_memory(m->alloc);
 }

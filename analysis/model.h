@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "funcs.h"
 #include "io.h"
 #include "locks.h"
@@ -38,6 +39,10 @@ struct model_target {
 	char locks_mode[16];
 	char io_mode[16];
 	char trace_note[200];
+	/* How allocation sites are collected: "faults", "uprobes", "preload"
+	 * or "off" (event_alloc_status), and why not better, one line. */
+	char alloc_mode[16];
+	char alloc_note[200];
 };
 
 /* Counters the sampler and the ingest step keep, for the header/report.
@@ -53,6 +58,9 @@ struct model_stats {
 	uint64_t truncated;      /* stacks that ended before a root frame */
 	uint64_t kernel_samples; /* samples taken while in the kernel */
 	uint64_t profiler_cpu_ns;/* kprof-top's own CPU time (all threads) */
+	/* Page-fault samples: all of the target's, and those in file-backed
+	 * mappings (code and data loaded from files: not growth), skipped. */
+	uint64_t faults, faults_file;
 };
 
 struct model {
@@ -65,6 +73,7 @@ struct model {
 	struct syscalls *syscalls;             /* traced calls being paired */
 	struct locks *locks;                   /* futex waits by lock and site */
 	struct io *io;                         /* I/O by fd and by thread */
+	struct alloc *alloc;                   /* allocation growth by site */
 	struct model_target target;
 	struct model_stats stats;
 	uint64_t start_ns, now_ns;  /* earliest and newest event time */

@@ -1,7 +1,7 @@
 /* The plain-text batch report (kprof-top -b): what was profiled and how,
  * the hotspot table, the heaviest call paths into the top functions, the
- * threads, lock waits and I/O by fd and thread.  Lines stay within
- * REPORT_WIDTH columns. */
+ * threads, lock waits, I/O by fd and thread, and allocation growth.  Lines
+ * stay within REPORT_WIDTH columns. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -32,6 +32,9 @@
 #define IO_SITE_FDS    5    /* top files that get their heaviest call site */
 #define IO_PATH_COL    32
 #define TOP_IO_THREADS 20
+#define TOP_ALLOC_SITES 10
+#define ALLOC_PATH_SITES 5  /* top sites that get their whole path */
+#define ALLOC_NAME_COL 28
 
 /* s for a table cell: control characters (a newline in a JIT's symbol would
  * break the table) become '?', and more than w columns is cut, marked with
@@ -389,6 +392,108 @@ static void report_io(FILE *f, const struct model *m)
 		fprintf(f, "  ... and %zu more\n", nt - TOP_IO_THREADS);
 }
 
+/* "leaf ← caller" of an allocation site, each name cut to ALLOC_NAME_COL. */
+static const char *alloc_site_name(const struct model *m, const struct alloc_site_info *si,
+				   char *buf, size_t len)
+{
+	char b1[ALLOC_NAME_COL + 1], b2[ALLOC_NAME_COL + 1];
+	uint32_t nf = 0;
+	const uint32_t *fr = si->other ? NULL : stacks_frames(m->stacks, si->stack, &nf);
+
+	if (si->other)
+		snprintf(buf, len, "(other sites)");
+	else if (!nf)
+		snprintf(buf, len, "[unknown]");
+	else if (nf == 1)
+		snprintf(buf, len, "%s", fit(funcs_get(m->funcs, fr[0])->name, ALLOC_NAME_COL, b1));
+	else
+		snprintf(buf, len, "%s ← %s", fit(funcs_get(m->funcs, fr[nf - 1])->name, ALLOC_NAME_COL, b1),
+			 fit(funcs_get(m->funcs, fr[nf - 2])->name, ALLOC_NAME_COL, b2));
+	return buf;
+}
+
+/* The process's memory, then the sites: the growing ones (tracked
+ * allocations) or the touching ones (page faults) first, as alloc_sites
+ * ranks them, over the report's window. */
+static void report_alloc(FILE *f, const struct model *m, uint32_t window_secs)
+{
+	struct usage_rates u;
+	struct alloc_site_info *v;
+	size_t n = alloc_sites(m->alloc, window_secs, &v);
+	const char *mode = m->target.alloc_mode[0] ? m->target.alloc_mode : n ? "unknown" : "off";
+	bool faults = !strcmp(mode, "faults");
+	char name[2 * ALLOC_NAME_COL + 8], b1[24], b2[24], b3[24], b4[24];
+
+	usage_rates(m->usage, window_secs, &u);
+	if (!u.readings && !n && !m->target.alloc_mode[0]) {
+		free(v);
+		return;   /* nothing was collected (a synthetic model) */
+	}
+	if (!strcmp(mode, "off"))
+		fprintf(f, "\nAllocations: call sites not collected%s%s%s\n",
+			m->target.alloc_note[0] ? " (" : "", m->target.alloc_note,
+			m->target.alloc_note[0] ? ")" : "");
+	else if (faults)
+		fprintf(f, "\nAllocations (%zu site%s; sampled page faults: where new memory is first "
+			"touched)\n", n, n == 1 ? "" : "s");
+	else
+		fprintf(f, "\nAllocations (%zu site%s; %s, sampled by bytes: estimates)\n", n,
+			n == 1 ? "" : "s", mode);
+	if (strcmp(mode, "off") != 0 && m->target.alloc_note[0])
+		fprintf(f, "  (%s)\n", m->target.alloc_note);
+	if (u.has_rss) {
+		usage_format_bytes((double)u.rss_bytes, b1, sizeof b1);
+		fprintf(f, "  RSS %s", b1);
+		if (u.has_growth) {
+			usage_format_rate(u.rss_growth_bytes_per_s, true, b2, sizeof b2);
+			fprintf(f, " (%s, fit R² %.2f)", b2, u.rss_fit_r2);
+		}
+		if (u.has_mem) {
+			usage_format_bytes((double)u.rss_anon, b3, sizeof b3);
+			fprintf(f, ", anon %s", b3);
+			if (u.has_anon_growth) {
+				usage_format_rate(u.anon_growth_bytes_per_s, true, b4, sizeof b4);
+				fprintf(f, " (%s)", b4);
+			}
+		}
+		if (u.has_maps) {
+			usage_format_bytes((double)u.heap_bytes, b1, sizeof b1);
+			fprintf(f, ", heap %s, %" PRIu32 " maps", b1, u.nr_maps);
+		}
+		fputc('\n', f);
+		if (u.leak_suspect)
+			fprintf(f, "  RSS grows steadily: %s — LEAK SUSPECT\n", u.leak_reason);
+	}
+	for (size_t i = 0; i < n && i < TOP_ALLOC_SITES; i++) {
+		const struct alloc_site_info *si = &v[i];
+		alloc_site_name(m, si, name, sizeof name);
+		if (faults || (!si->allocs && si->touched_bytes)) {
+			usage_format_rate(si->touched_bytes_per_s, false, b1, sizeof b1);
+			usage_format_bytes((double)si->touched_bytes, b2, sizeof b2);
+			fprintf(f, "  %s: touched %s (%s in all)\n", name, b1, b2);
+		} else {
+			usage_format_rate(si->growth_bytes_per_s, true, b1, sizeof b1);
+			usage_format_bytes((double)si->outstanding_bytes, b2, sizeof b2);
+			fprintf(f, "  %s: %s, %s outstanding", name, b1, b2);
+			if (si->live)
+				fprintf(f, ", oldest %.0f s", si->oldest_age_s);
+			fputs(si->leak_suspect ? " — LEAK SUSPECT\n" : "\n", f);
+			usage_format_rate(si->alloc_bytes_per_s, false, b3, sizeof b3);
+			usage_format_rate(si->free_bytes_per_s, false, b4, sizeof b4);
+			fprintf(f, "      alloc %s, freed %s, %" PRIu64 " sampled allocs, %" PRIu64
+				" frees\n", b3, b4, si->allocs, si->frees);
+		}
+		if (i < ALLOC_PATH_SITES && !si->other) {
+			fputs("      ", f);
+			report_path(f, m, si->stack, REPORT_WIDTH - 6);
+			fputc('\n', f);
+		}
+	}
+	if (n > TOP_ALLOC_SITES)
+		fprintf(f, "  ... and %zu more\n", n - TOP_ALLOC_SITES);
+	free(v);
+}
+
 int export_report(FILE *f, const struct model *m, uint32_t window_secs)
 {
 	struct stack_count *counts;
@@ -407,6 +512,7 @@ int export_report(FILE *f, const struct model *m, uint32_t window_secs)
 	report_threads(f, m, window_secs);
 	report_locks(f, m);
 	report_io(f, m);
+	report_alloc(f, m, window_secs);
 	free(hs);
 	free(counts);
 	return ferror(f) ? -1 : 0;

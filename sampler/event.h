@@ -27,6 +27,12 @@ enum event_kind {
 	EVENT_THREAD_IO,    /* one thread's I/O counters, about once a second */
 	EVENT_WAIT_SAMPLE,  /* fallback: where a thread was blocked, from /proc */
 	EVENT_TRACE_STATUS, /* how lock waits and I/O are collected (start, changes) */
+	EVENT_FAULT,        /* a sampled page fault: ev->sample, with the address */
+	EVENT_ALLOC,        /* a sampled allocation, complete (the preload shim) */
+	EVENT_ALLOC_CALL,   /* an allocator entered (uprobes): size, stack */
+	EVENT_ALLOC_RETURN, /* ...and returned: the address (uprobes) */
+	EVENT_FREE,         /* an address given back (free, realloc's old block) */
+	EVENT_ALLOC_STATUS, /* how allocation sites are collected (start, changes) */
 };
 
 /* User registers carried by a DWARF-mode sample, in this order.  Enough for
@@ -55,6 +61,8 @@ struct event_sample {
 	 * sampling period: stacks are taken on every Nth entry). */
 	int32_t syscall_nr;
 	uint32_t syscall_weight;
+	/* EVENT_FAULT only: the faulting data address (PERF_SAMPLE_ADDR). */
+	uint64_t addr;
 };
 
 struct event_maps {
@@ -105,6 +113,16 @@ struct event_proc_stats {
 	uint64_t rchar, wchar;    /* bytes read(2)/write(2)-family calls moved */
 	uint64_t read_bytes;      /* bytes fetched from storage */
 	uint64_t write_bytes;     /* bytes sent (or to be sent) to storage */
+	/* The memory breakdown (/proc/PID/status; has_mem false when absent):
+	 * resident anonymous, file-backed and shared memory, the data segment
+	 * (heap and private anonymous mappings, resident or not) and swap. */
+	bool has_mem;
+	uint64_t rss_anon, rss_file, rss_shmem, vm_data, vm_swap;
+	/* From /proc/PID/maps, when read: the [heap] (brk) size and the number
+	 * of mappings; has_maps false when not read this time. */
+	bool has_maps;
+	uint64_t heap_bytes;
+	uint32_t nr_maps;
 };
 
 /* One traced syscall entry or exit (x86_64 syscall numbers).  Enter and
@@ -155,6 +173,56 @@ struct event_trace_status {
 	const char *locks_mode, *io_mode, *note;
 };
 
+/* Allocator functions, for ALLOC/ALLOC_CALL. */
+enum event_alloc_fn {
+	EVENT_ALLOC_MALLOC, EVENT_ALLOC_CALLOC, EVENT_ALLOC_REALLOC,
+	EVENT_ALLOC_MEMALIGN,     /* posix_memalign, aligned_alloc, memalign, valloc */
+	EVENT_ALLOC_MMAP,         /* anonymous mmap */
+};
+
+/* A sampled allocation the target reported itself (the preload shim): its
+ * call stack is already unwound, leaf first.  weight: the bytes this sample
+ * stands for (size / P(sampled)), so sums of weights estimate bytes. */
+struct event_alloc {
+	uint32_t pid, tid;
+	enum event_alloc_fn fn;
+	uint64_t addr, size;
+	uint64_t weight;
+	uint32_t nr_ips;
+	const uint64_t *ips;
+};
+
+/* An allocator entered, seen by a uprobe: the request and the user stack
+ * at the call (regs + stack copy in DWARF mode, callchain in FP mode), to
+ * be paired by tid with the ALLOC_RETURN that follows.  weight: calls this
+ * one stands for when stacks are taken on every Nth call (1: every call). */
+struct event_alloc_call {
+	uint32_t pid, tid;
+	enum event_alloc_fn fn;
+	uint64_t size;            /* bytes asked (calloc: nmemb * size) */
+	uint64_t old_addr;        /* realloc: the block given back, or 0 */
+	uint32_t weight;
+	const struct event_sample *sample;   /* NULL when no stack was taken */
+};
+
+struct event_alloc_return {
+	uint32_t pid, tid;
+	uint64_t addr;            /* 0: the allocation failed */
+};
+
+struct event_free {
+	uint32_t pid, tid;
+	uint64_t addr;
+};
+
+/* How allocation call sites are collected: mode "faults" (sampled page
+ * faults: where memory is first touched), "uprobes" (every malloc/free,
+ * --alloc-sites), "preload" (the shim, launch mode) or "off"; note says
+ * why when a better mode was refused, one line. */
+struct event_alloc_status {
+	const char *mode, *note;
+};
+
 struct event {
 	enum event_kind kind;
 	uint64_t time_ns;         /* CLOCK_MONOTONIC */
@@ -172,6 +240,11 @@ struct event {
 		struct event_thread_io thread_io;
 		struct event_wait_sample wait;
 		struct event_trace_status trace;
+		struct event_alloc alloc;
+		struct event_alloc_call alloc_call;
+		struct event_alloc_return alloc_return;
+		struct event_free free;
+		struct event_alloc_status alloc_status;
 	};
 };
 

@@ -6,18 +6,51 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "launch.h"
+#include "../common/xalloc.h"
 
-int launch_start(struct launch *l, char *const argv[], char *err, size_t errlen)
+extern char **environ;
+
+/* Our environment with extra's strings in place of the same names, built
+ * before the fork: the child only execs. */
+static char **launch_env(char *const *extra)
+{
+	size_t n = 0, m = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	env = xcalloc(n + m + 1, sizeof *env);
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < m && !replaced; j++) {
+			size_t len = strcspn(extra[j], "=") + 1;
+			replaced = strncmp(environ[i], extra[j], len) == 0;
+		}
+		if (!replaced)
+			env[k++] = environ[i];
+	}
+	for (size_t j = 0; j < m; j++)
+		env[k++] = extra[j];
+	return env;
+}
+
+int launch_start(struct launch *l, char *const argv[], const struct launch_extra *extra,
+		 char *err, size_t errlen)
 {
 	int gate[2], status[2];
 	sigset_t none;
+	char **env;
 
 	l->pid = -1;
 	l->gate_fd = l->status_fd = -1;
@@ -25,9 +58,11 @@ int launch_start(struct launch *l, char *const argv[], char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(errno));
 		return -1;
 	}
+	env = launch_env(extra ? extra->env : NULL);
 	l->pid = fork();
 	if (l->pid < 0) {
 		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		free(env);
 		return -1;
 	}
 	if (l->pid == 0) {
@@ -40,14 +75,17 @@ int launch_start(struct launch *l, char *const argv[], char *err, size_t errlen)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		if (extra && extra->keep_fd >= 0)
+			fcntl(extra->keep_fd, F_SETFD, 0);
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);   /* the profiler gave up before opening the gate */
-		execvp(argv[0], argv);
+		execvpe(argv[0], argv, env);
 		e = errno;
 		if (write(status[1], &e, sizeof e) < 0)
 			_exit(127);
 		_exit(127);
 	}
+	free(env);
 	close(gate[0]);
 	close(status[1]);
 	l->gate_fd = gate[1];

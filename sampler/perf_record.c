@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <linux/perf_event.h>
 
 #include "perf_record.h"
 #include "../common/macros.h"
@@ -82,18 +81,26 @@ static bool record_callchain(struct cursor *c, struct event_sample *smp, uint64_
 	return true;
 }
 
-static bool record_user_stack(struct cursor *c, uint64_t sample_type, struct event_sample *smp)
+/* User registers come in ascending bit order of the event's mask; pregs
+ * gets them by perf number, smp the unwinding set when it is all there. */
+static bool record_user_stack(struct cursor *c, uint64_t sample_type, uint64_t mask,
+			      struct event_sample *smp, uint64_t pregs[64], bool *uregs)
 {
-	uint64_t abi = 0, size = 0, dyn = 0;
+	uint64_t abi = 0, size = 0, dyn = 0, want = perf_record_regs_mask();
 
 	if (sample_type & PERF_SAMPLE_REGS_USER) {
 		if (!cur_u64(c, &abi))
 			return false;
 		if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
-			for (size_t i = 0; i < ARRAY_SIZE(record_regs); i++)
-				if (!cur_u64(c, &smp->regs[record_regs[i].ev]))
+			*uregs = true;
+			for (unsigned b = 0; b < 64; b++)
+				if ((mask & (1ULL << b)) && !cur_u64(c, &pregs[b]))
 					return false;
-			smp->has_regs = true;
+			if ((mask & want) == want) {
+				for (size_t i = 0; i < ARRAY_SIZE(record_regs); i++)
+					smp->regs[record_regs[i].ev] = pregs[record_regs[i].perf];
+				smp->has_regs = true;
+			}
 		}
 	}
 	if (sample_type & PERF_SAMPLE_STACK_USER) {
@@ -132,11 +139,68 @@ static bool record_raw_syscall(const uint8_t *raw, uint32_t size, const struct p
 	return true;
 }
 
+/* The uprobe kinds: arguments and return values from the registers. */
+static bool record_alloc(const struct perf_record_layout *l, const uint64_t pregs[64],
+			 bool has_regs, struct event_sample *smp, struct event *ev,
+			 struct event_sample *keep)
+{
+	uint64_t mask = l->regs_mask;
+	uint32_t pid = smp->pid, tid = smp->tid;
+
+	/* A thread without user registers (ABI none) cannot be a uprobe hit. */
+	if (!has_regs)
+		return false;
+	switch (l->kind) {
+	case EVENT_ALLOC_CALL: {
+		uint64_t a0 = pregs[PERF_RECORD_REG_DI], a1 = pregs[PERF_RECORD_REG_SI];
+		struct event_alloc_call *c = &ev->alloc_call;
+
+		if (!(mask & (1ULL << PERF_RECORD_REG_DI)))
+			return false;
+		*c = (struct event_alloc_call){ .pid = pid, .tid = tid, .fn = l->fn,
+						.weight = l->weight ? l->weight : 1 };
+		switch (l->fn) {
+		case EVENT_ALLOC_MALLOC: c->size = a0; break;
+		/* An overflowing calloc fails: the product is not what it asks. */
+		case EVENT_ALLOC_CALLOC: c->size = a1 && a0 > UINT64_MAX / a1 ? UINT64_MAX : a0 * a1; break;
+		case EVENT_ALLOC_REALLOC: c->old_addr = a0; c->size = a1; break;
+		/* aligned_alloc and memalign: (alignment, size). */
+		case EVENT_ALLOC_MEMALIGN: c->size = a1; break;
+		case EVENT_ALLOC_MMAP: c->size = a1; break;
+		}
+		if (smp->has_regs || smp->nr_ips) {
+			/* At a function's first instruction the user ip is the
+			 * allocator itself, and the caller is at [sp]. */
+			smp->ip = smp->has_regs ? smp->regs[EVENT_REG_IP] : smp->ips[0];
+			smp->period = c->weight;
+			*keep = *smp;
+			c->sample = keep;
+		}
+		return true;
+	}
+	case EVENT_ALLOC_RETURN:
+		if (!(mask & (1ULL << PERF_RECORD_REG_AX)))
+			return false;
+		ev->alloc_return = (struct event_alloc_return){ pid, tid, pregs[PERF_RECORD_REG_AX] };
+		return true;
+	case EVENT_FREE:
+		if (!(mask & (1ULL << PERF_RECORD_REG_DI)))
+			return false;
+		ev->free = (struct event_free){ pid, tid, pregs[PERF_RECORD_REG_DI] };
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool record_sample(const struct perf_event_header *h, const struct perf_record_layout *l,
-			  struct event *ev, uint64_t *ips)
+			  struct event *ev, struct perf_record_scratch *scr)
 {
 	struct cursor c = { (const uint8_t *)(h + 1), (const uint8_t *)h + h->size };
-	uint64_t st = l->sample_type, skip, id, period = 0;
+	uint64_t st = l->sample_type, skip, id, period = 0, addr = 0, pregs[64];
+	uint64_t mask = l->regs_mask ? l->regs_mask : perf_record_regs_mask();
+	uint64_t *ips = scr->ips;
+	bool uregs = false;
 	struct event_sample smp = { 0 };
 	uint32_t pid = 0, tid = 0, raw_size = 0;
 	const uint8_t *raw = NULL;
@@ -152,9 +216,11 @@ static bool record_sample(const struct perf_event_header *h, const struct perf_r
 		return false;
 	if ((st & PERF_SAMPLE_TIME) && !cur_u64(&c, &ev->time_ns))
 		return false;
-	/* ADDR, ID, STREAM_ID, CPU: one u64 each, none of them used. */
-	skip = 8u * (unsigned)(!!(st & PERF_SAMPLE_ADDR) + !!(st & PERF_SAMPLE_ID) +
-			       !!(st & PERF_SAMPLE_STREAM_ID) + !!(st & PERF_SAMPLE_CPU));
+	if ((st & PERF_SAMPLE_ADDR) && !cur_u64(&c, &addr))
+		return false;
+	/* ID, STREAM_ID, CPU: one u64 each, none of them used. */
+	skip = 8u * (unsigned)(!!(st & PERF_SAMPLE_ID) + !!(st & PERF_SAMPLE_STREAM_ID) +
+			       !!(st & PERF_SAMPLE_CPU));
 	if (!cur_skip(&c, skip))
 		return false;
 	if ((st & PERF_SAMPLE_PERIOD) && !cur_u64(&c, &period))
@@ -170,11 +236,24 @@ static bool record_sample(const struct perf_event_header *h, const struct perf_r
 		if (!cur_skip(&c, raw_size))
 			return false;
 	}
-	if (!record_user_stack(&c, st, &smp))
+	memset(pregs, 0, sizeof pregs);
+	if (!record_user_stack(&c, st, mask, &smp, pregs, &uregs))
 		return false;
 
 	ev->kind = l->kind;
+	smp.pid = pid;
+	smp.tid = tid;
 	switch (l->kind) {
+	case EVENT_ALLOC_CALL:
+	case EVENT_ALLOC_RETURN:
+	case EVENT_FREE:
+		return record_alloc(l, pregs, uregs, &smp, ev, &scr->sample);
+	case EVENT_FAULT:
+		/* The faults this sample stands for: the event's fixed period. */
+		smp.kernel = mode == PERF_RECORD_MISC_KERNEL || mode == PERF_RECORD_MISC_GUEST_KERNEL;
+		smp.period = (st & PERF_SAMPLE_PERIOD) ? period : l->weight;
+		smp.addr = addr;
+		break;
 	case EVENT_SYSCALL_ENTER:
 	case EVENT_SYSCALL_EXIT:
 		ev->syscall.pid = pid;
@@ -201,8 +280,6 @@ static bool record_sample(const struct perf_event_header *h, const struct perf_r
 	default:
 		return false;
 	}
-	smp.pid = pid;
-	smp.tid = tid;
 	ev->sample = smp;
 	return true;
 }
@@ -255,7 +332,7 @@ uint64_t perf_record_time(const struct perf_event_header *h, uint64_t st)
 }
 
 bool perf_record_decode(const struct perf_event_header *h, const struct perf_record_layout *l,
-			struct event *ev, uint64_t *ips)
+			struct event *ev, struct perf_record_scratch *scr)
 {
 	const uint8_t *body = (const uint8_t *)(h + 1);
 	size_t trailer = record_trailer_size(l->sample_type);
@@ -263,7 +340,7 @@ bool perf_record_decode(const struct perf_event_header *h, const struct perf_rec
 
 	memset(ev, 0, sizeof *ev);
 	if (h->type == PERF_RECORD_SAMPLE)
-		return record_sample(h, l, ev, ips);
+		return record_sample(h, l, ev, scr);
 	if (h->size < sizeof *h + trailer || !(l->sample_type & PERF_SAMPLE_TIME))
 		return false;
 	ev->time_ns = perf_record_time(h, l->sample_type);

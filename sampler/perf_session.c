@@ -15,7 +15,13 @@
  * PERF_SAMPLE_IDENTIFIER, so a record names its event (inherited clones
  * report their parent's id) and is decoded with that event's layout; only
  * the cpu-clock event asks for task/comm/mmap records.  When the kernel
- * refuses the tracepoints the CPU profile goes on without them. */
+ * refuses the tracepoints the CPU profile goes on without them.
+ *
+ * Allocations ride on it too: a page-faults software event (sampled every
+ * SESSION_FAULT_PERIOD faults, with the faulting address and the user
+ * stack), and with --alloc-sites the allocator uprobes of uprobes.c.  Each
+ * group of events (CPU, faults, syscall tracing, uprobes) is turned off as
+ * a whole when the kernel refuses it; only the CPU group is required. */
 #include "config.h"
 
 #include <errno.h>
@@ -36,6 +42,7 @@
 #include "perf_ring.h"
 #include "proc.h"
 #include "tracepoints.h"
+#include "uprobes.h"
 #include "../common/xalloc.h"
 
 /* Ring sizes that lost nothing at ~1 kHz per busy thread (FIELD-NOTES). */
@@ -52,11 +59,47 @@
  * entries/s, baseline 3.4-4.6 us per call): N=1 cost the target ~20 us per
  * call and lost 83k records in 5 s; N=4 ~+4 us and lost 15k; N=16 ~+1.3 us
  * on top of ~2 us for the enter/exit records and lost none; N=64 ~+0.3 us.
- * 16 is the smallest period that lost nothing, and at a contended mutex's
- * 20k waits/s it still gives ~1250 stacks/s. */
-#define SESSION_STACK_PERIOD 16
+ * 16 was the smallest period that lost nothing (~1250 stacks/s at a
+ * contended mutex's 20k waits/s); 17, a prime, because a loop of k traced
+ * calls per turn (a read and a write: k = 2) would put every stack on the
+ * same call whenever k divides the period. */
+#define SESSION_STACK_PERIOD 17
 
-enum session_kind { SESSION_CPU, SESSION_ENTER, SESSION_EXIT, SESSION_STACK, SESSION_KINDS };
+/* One fault sample per this many page faults of a thread (per CPU event).
+ * Measured (2-vCPU VM, DWARF 8 KiB stacks, a loop touching fresh 4 KiB
+ * pages, 12-19 us per fault here): a sample on every fault added 10-35 us
+ * per fault, so ~20 us a sample; at 64 the added cost is ~0.3 us a fault,
+ * within the run-to-run noise, and a target faulting in 50 MiB/s (12 800
+ * faults/s) pays ~200 samples/s, ~0.4 % of a core.  A 2 MiB/s retention
+ * still gets 8 samples/s (alloc_sites: 1.95-2.1 MiB/s recovered). */
+#define SESSION_FAULT_PERIOD 64
+
+/* One stack per this many calls of an allocator (per CPU event), with
+ * --alloc-sites; returns and frees are seen on every call.  The trap is
+ * the cost, not the stack: a malloc+free pair cost 13-19 us with every
+ * probe on, stacks on every 16th call or never (a 2-vCPU VM under load;
+ * FP callchains were no cheaper), and alloc_sites' churn ran at ~130k
+ * pairs/s under the probes with 1 or 16.  But counting calls misses the
+ * sites that matter: a leak of a few large blocks a second got one stack
+ * in 4 s at 16 (+1.1 MB/s of 2.1 found), and 1.9 MB/s at 1.  Every call,
+ * then, at the price of kprof-top unwinding each (9 % of a core there,
+ * nothing lost with 4 MiB rings). */
+#define SESSION_PROBE_PERIOD 1
+
+enum session_kind {
+	SESSION_CPU, SESSION_FAULT, SESSION_ENTER, SESSION_EXIT, SESSION_STACK,
+	SESSION_PROBE,                     /* ... one kind per uprobe */
+	SESSION_KINDS = SESSION_PROBE + UPROBES_MAX
+};
+
+/* Kinds are opened, and refused, by group. */
+enum session_group { GROUP_CPU, GROUP_FAULT, GROUP_TRACE, GROUP_PROBES };
+
+static enum session_group session_group(int k)
+{
+	return k == SESSION_CPU ? GROUP_CPU : k == SESSION_FAULT ? GROUP_FAULT
+	       : k < SESSION_PROBE ? GROUP_TRACE : GROUP_PROBES;
+}
 
 struct session_event {
 	pid_t tid;
@@ -72,10 +115,13 @@ struct perf_session {
 	void *ctx;
 	struct perf_event_attr attr[SESSION_KINDS];
 	struct perf_record_layout layout[SESSION_KINDS];
-	int nkinds;                  /* 1, or SESSION_KINDS while tracing */
+	bool on[SESSION_KINDS];      /* kinds opened for every thread */
 	char filter[512];
 	bool trace_asked;
 	char trace_reason[160];      /* why tracing is off; "" when it works */
+	char fault_reason[160];      /* why page faults are not sampled */
+	char probe_reason[160];      /* why the uprobes are off */
+	struct uprobes uprobes;      /* config1 of the probe events points here */
 	uint64_t trace_calls;        /* syscall entries traced so far */
 	struct fdnames *fdnames;     /* tracing I/O: the target's fd names */
 	int ncpus;
@@ -88,7 +134,7 @@ struct perf_session {
 	pid_t *known;                /* tids with events, own or inherited */
 	size_t nknown, knowncap;
 	uint64_t sample_regs;
-	uint64_t ips[PERF_MAX_STACK_DEPTH + 1];
+	struct perf_record_scratch scratch;
 };
 
 static long session_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
@@ -156,7 +202,7 @@ static void session_record(struct perf_session *s, const struct perf_event_heade
 	bool ours;
 	struct event ev;
 
-	if (!l || !perf_record_decode(h, l, &ev, s->ips))
+	if (!l || !perf_record_decode(h, l, &ev, &s->scratch))
 		return;
 	switch (ev.kind) {
 	/* FORK records name the threads the kernel already follows. */
@@ -183,6 +229,10 @@ static void session_record(struct perf_session *s, const struct perf_event_heade
 	case EVENT_COMM:
 		if (s->fdnames && ev.comm.exec && ev.comm.pid == (uint32_t)s->cfg.pid)
 			fdnames_clear(s->fdnames);
+		break;
+	case EVENT_FREE:
+		if (ev.free.addr == 0)
+			return;   /* free(NULL), realloc(NULL, n) */
 		break;
 	case EVENT_LOST:
 		/* A lost close or dup would leave a stale name behind. */
@@ -255,8 +305,63 @@ static void session_attr_cpu(struct perf_session *s)
 	a->mmap2 = 1;
 	a->mmap_data = 1;   /* .eh_frame_hdr lives in the r-- segment */
 	a->exclude_hv = 1;
-	s->layout[SESSION_CPU] = (struct perf_record_layout){ a->sample_type, EVENT_SAMPLE, 0, { 0 } };
-	s->nkinds = 1;
+	s->layout[SESSION_CPU] = (struct perf_record_layout){ a->sample_type, EVENT_SAMPLE, 0, { 0 }, 0, 0 };
+	s->on[SESSION_CPU] = true;
+}
+
+/* Page faults with the data address and the same user stack as CPU
+ * samples: where memory is first touched.  A fixed period, so each sample
+ * stands for the same number of faults (pages, mostly). */
+static void session_attr_fault(struct perf_session *s)
+{
+	struct perf_event_attr *a = &s->attr[SESSION_FAULT];
+
+	memset(a, 0, sizeof *a);
+	session_attr_common(s, a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = PERF_COUNT_SW_PAGE_FAULTS;
+	a->sample_period = SESSION_FAULT_PERIOD;
+	/* No PERF_SAMPLE_PERIOD: with it and a fixed period the kernel samples
+	 * every software event (perf_swevent_event), period 1.  The period is
+	 * the layout's. */
+	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+			 PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR;
+	session_attr_stack(s, a);
+	a->exclude_hv = 1;
+	s->layout[SESSION_FAULT] = (struct perf_record_layout){ a->sample_type, EVENT_FAULT,
+		SESSION_FAULT_PERIOD, { 0 }, 0, 0 };
+	s->on[SESSION_FAULT] = true;
+}
+
+/* The allocator uprobes: an entry probe taking the arguments and the user
+ * stack every SESSION_PROBE_PERIOD calls, return probes and free on every
+ * call (registers only, ~100-byte records).  False with the reason in
+ * s->probe_reason. */
+static bool session_attr_probes(struct perf_session *s)
+{
+	struct uprobes *u = &s->uprobes;
+
+	if (uprobes_find(u, s->cfg.pid, s->probe_reason, sizeof s->probe_reason) < 0)
+		return false;
+	for (size_t i = 0; i < u->n; i++) {
+		const struct uprobes_probe *p = &u->probe[i];
+		int k = SESSION_PROBE + (int)i;
+		struct perf_event_attr *a = &s->attr[k];
+
+		memset(a, 0, sizeof *a);
+		session_attr_common(s, a);
+		uprobes_attr(u, i, a);
+		a->sample_period = p->sampled ? SESSION_PROBE_PERIOD : 1;
+		a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+		if (p->sampled)
+			session_attr_stack(s, a);
+		a->sample_type |= PERF_SAMPLE_REGS_USER;
+		a->sample_regs_user |= p->regs;
+		s->layout[k] = (struct perf_record_layout){ a->sample_type, p->kind,
+			p->sampled ? SESSION_PROBE_PERIOD : 0, { 0 }, p->fn, a->sample_regs_user };
+		s->on[k] = true;
+	}
+	return true;
 }
 
 /* The three tracepoint events, when the tracepoints can be found.  False
@@ -264,8 +369,8 @@ static void session_attr_cpu(struct perf_session *s)
 static bool session_attr_trace(struct perf_session *s)
 {
 	struct tracepoints tp;
-	static const enum event_kind kinds[] = { 0, EVENT_SYSCALL_ENTER, EVENT_SYSCALL_EXIT,
-						 EVENT_SYSCALL_STACK };
+	static const enum event_kind kinds[] = { [SESSION_ENTER] = EVENT_SYSCALL_ENTER,
+		[SESSION_EXIT] = EVENT_SYSCALL_EXIT, [SESSION_STACK] = EVENT_SYSCALL_STACK };
 
 	if (!tracepoints_filter(s->cfg.trace_locks, s->cfg.trace_io, s->filter, sizeof s->filter)) {
 		snprintf(s->trace_reason, sizeof s->trace_reason, "no syscall to trace");
@@ -273,7 +378,7 @@ static bool session_attr_trace(struct perf_session *s)
 	}
 	if (tracepoints_open(&tp, s->trace_reason, sizeof s->trace_reason) < 0)
 		return false;
-	for (int k = SESSION_ENTER; k < SESSION_KINDS; k++) {
+	for (int k = SESSION_ENTER; k <= SESSION_STACK; k++) {
 		struct perf_event_attr *a = &s->attr[k];
 
 		memset(a, 0, sizeof *a);
@@ -288,9 +393,9 @@ static bool session_attr_trace(struct perf_session *s)
 		/* No exclude_kernel: a tracepoint fires in the kernel, and the
 		 * kernel would drop every record. */
 		s->layout[k] = (struct perf_record_layout){ a->sample_type, kinds[k],
-			k == SESSION_STACK ? SESSION_STACK_PERIOD : 0, tp.raw };
+			k == SESSION_STACK ? SESSION_STACK_PERIOD : 0, tp.raw, 0, 0 };
+		s->on[k] = true;
 	}
-	s->nkinds = SESSION_KINDS;
 	return true;
 }
 
@@ -336,22 +441,40 @@ static void session_add_event(struct perf_session *s, struct session_event e)
 	s->nev++;
 }
 
-/* Give up on tracing: close the trace events opened so far (records of
+static char *session_reason(struct perf_session *s, enum session_group g)
+{
+	return g == GROUP_FAULT ? s->fault_reason : g == GROUP_PROBES ? s->probe_reason
+	       : s->trace_reason;
+}
+
+static int session_kinds_on(const struct perf_session *s)
+{
+	int n = 0;
+
+	for (int k = 0; k < SESSION_KINDS; k++)
+		n += s->on[k];
+	return n;
+}
+
+/* Give up on a group of events: close those opened so far (records of
  * theirs still in a ring are dropped as unknown; closing a parent event
- * removes its inherited clones too) and say why. */
-static void session_trace_off(struct perf_session *s, const char *why)
+ * removes its inherited clones too, and a uprobe with its last event) and
+ * say why. */
+static void session_group_off(struct perf_session *s, enum session_group g, const char *why)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->nev; i++) {
-		if (s->ev[i].kind != SESSION_CPU)
+		if (session_group(s->ev[i].kind) == g)
 			close(s->ev[i].fd);
 		else
 			s->ev[n++] = s->ev[i];
 	}
 	s->nev = n;
-	s->nkinds = 1;
-	snprintf(s->trace_reason, sizeof s->trace_reason, "%s", why);
+	for (int k = 0; k < SESSION_KINDS; k++)
+		if (session_group(k) == g)
+			s->on[k] = false;
+	snprintf(session_reason(s, g), 160, "%s", why);
 }
 
 /* One event of kind k for tid on cpu, into the CPU's ring.  0 or -errno. */
@@ -361,15 +484,17 @@ static int session_open_one(struct perf_session *s, int k, pid_t tid, int cpu)
 	int rc;
 
 	e.fd = (int)session_perf_event_open(&s->attr[k], tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	if (e.fd < 0 && k == SESSION_CPU && errno == EACCES && !s->attr[k].exclude_kernel) {
-		/* Unprivileged: user-mode samples only. */
+	if (e.fd < 0 && (k == SESSION_CPU || k == SESSION_FAULT) && errno == EACCES &&
+	    !s->attr[k].exclude_kernel) {
+		/* Unprivileged: user-mode samples only (faults in a syscall's
+		 * copy to user memory are then missed). */
 		s->attr[k].exclude_kernel = 1;
 		e.fd = (int)session_perf_event_open(&s->attr[k], tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	if (e.fd < 0)
 		return -errno;
 	/* Set on the parent, the filter holds for every inherited clone. */
-	if (k != SESSION_CPU && ioctl(e.fd, PERF_EVENT_IOC_SET_FILTER, s->filter) < 0) {
+	if (session_group(k) == GROUP_TRACE && ioctl(e.fd, PERF_EVENT_IOC_SET_FILTER, s->filter) < 0) {
 		rc = -errno;
 		close(e.fd);
 		return rc == -EINVAL ? -EPROTO : rc;
@@ -383,24 +508,34 @@ static int session_open_one(struct perf_session *s, int k, pid_t tid, int cpu)
 	return 0;
 }
 
-/* The trace events of tid on cpu.  A refusal turns tracing off for the
- * whole session; a thread that vanished or a full fd table only loses
- * that thread's syscalls. */
-static void session_open_trace(struct perf_session *s, pid_t tid, int cpu)
+/* The optional events of tid on cpu, group by group.  A refusal turns its
+ * group off for the whole session; a thread that vanished or a full fd
+ * table only loses that thread's events of the group. */
+static void session_open_optional(struct perf_session *s, pid_t tid, int cpu)
 {
-	for (int k = SESSION_ENTER; k < s->nkinds; k++) {
-		int rc = session_open_one(s, k, tid, cpu);
+	static const char *const refused[] = { [GROUP_FAULT] = "page-fault sampling refused",
+		[GROUP_TRACE] = "syscall tracepoints refused", [GROUP_PROBES] = "uprobes refused" };
 
+	for (int k = SESSION_CPU + 1; k < SESSION_KINDS; k++) {
+		enum session_group g = session_group(k);
+		int rc;
+
+		if (!s->on[k])
+			continue;
+		rc = session_open_one(s, k, tid, cpu);
 		if (rc == 0 || rc == -ESRCH)
 			continue;
 		if (rc == -EACCES || rc == -EPERM || rc == -ENOENT || rc == -EPROTO ||
 		    rc == -EOPNOTSUPP || rc == -EINVAL) {
 			char why[160];
 			snprintf(why, sizeof why, "%s: %s", rc == -EPROTO ? "syscall filter refused"
-				 : "syscall tracepoints refused", strerror(rc == -EPROTO ? EINVAL : -rc));
-			session_trace_off(s, why);
+				 : refused[g], strerror(rc == -EPROTO ? EINVAL : -rc));
+			session_group_off(s, g, why);
+			continue;
 		}
-		return;
+		/* Out of fds or memory: skip the rest of this group here. */
+		while (k + 1 < SESSION_KINDS && session_group(k + 1) == g)
+			k++;
 	}
 }
 
@@ -417,8 +552,7 @@ static int session_open_thread(struct perf_session *s, pid_t tid)
 			continue;   /* offline CPU */
 		if (rc < 0)
 			return rc;
-		if (s->nkinds > 1)
-			session_open_trace(s, tid, cpu);
+		session_open_optional(s, tid, cpu);
 	}
 	session_add_known(s, tid);
 	return 0;
@@ -446,7 +580,7 @@ void perf_session_rescan(struct perf_session *s)
 	 * its FORK drained too, instead of getting a second set of events. */
 	n = proc_tasks(s->cfg.pid, &tids);
 	perf_session_poll(s, 0);
-	session_raise_nofile(s->nev + (size_t)(n > 0 ? n : 0) * (size_t)(s->ncpus * s->nkinds));
+	session_raise_nofile(s->nev + (size_t)(n > 0 ? n : 0) * (size_t)(s->ncpus * session_kinds_on(s)));
 	for (int i = 0; i < n; i++)
 		if (!session_known(s, tids[i]))
 			session_open_thread(s, tids[i]);
@@ -481,8 +615,14 @@ struct perf_session *perf_session_open(const struct perf_session_config *cfg,
 	}
 	s->trace_asked = cfg->trace_locks || cfg->trace_io;
 	session_attr_cpu(s);
+	if (cfg->faults)
+		session_attr_fault(s);
 	if (s->trace_asked && session_attr_trace(s) && cfg->trace_io)
 		s->fdnames = fdnames_new(cfg->pid);
+	/* Uprobes go on the libc the target has mapped: attach mode only (a
+	 * launched command has not mapped it yet, and has the shim). */
+	if (cfg->alloc_sites && !cfg->launched)
+		session_attr_probes(s);
 
 	max_rate = session_read_int("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	if ((int)cfg->frequency > max_rate) {
@@ -503,7 +643,7 @@ struct perf_session *perf_session_open(const struct perf_session_config *cfg,
 			free(tids);
 			goto fail;
 		}
-		session_raise_nofile((size_t)n * (size_t)(s->ncpus * s->nkinds));
+		session_raise_nofile((size_t)n * (size_t)(s->ncpus * session_kinds_on(s)));
 		rc = 0;
 		for (int i = 0; i < n && rc == 0; i++)
 			rc = session_open_thread(s, tids[i]);
@@ -520,7 +660,7 @@ struct perf_session *perf_session_open(const struct perf_session_config *cfg,
 		*usage = rc == 0;
 		goto fail;
 	}
-	if (s->nkinds == 1) {
+	if (!s->on[SESSION_ENTER]) {
 		fdnames_free(s->fdnames);
 		s->fdnames = NULL;
 	}
@@ -538,17 +678,33 @@ uint64_t perf_session_trace_calls(const struct perf_session *s)
 
 void perf_session_trace_stop(struct perf_session *s, const char *why)
 {
-	if (s->nkinds == 1)
+	if (!s->on[SESSION_ENTER])
 		return;
 	/* What was traced up to now is delivered first: nothing is lost. */
 	perf_session_poll(s, 0);
-	session_trace_off(s, why);
+	session_group_off(s, GROUP_TRACE, why);
 }
 
 void perf_session_trace(const struct perf_session *s, bool *traced, char *reason, size_t len)
 {
-	*traced = s->trace_asked && s->nkinds > 1;
+	*traced = s->trace_asked && s->on[SESSION_ENTER];
 	snprintf(reason, len, "%s", *traced || !s->trace_asked ? "" : s->trace_reason);
+}
+
+bool perf_session_faults(const struct perf_session *s)
+{
+	return s->on[SESSION_FAULT];
+}
+
+void perf_session_alloc(const struct perf_session *s, bool *faults, bool *probes,
+			unsigned *stepped, char *reason, size_t len)
+{
+	*faults = s->on[SESSION_FAULT];
+	*probes = s->on[SESSION_PROBE];
+	*stepped = *probes ? s->uprobes.stepped : 0;
+	snprintf(reason, len, "%s%s%s", s->cfg.alloc_sites && !*probes ? s->probe_reason : "",
+		 s->cfg.alloc_sites && !*probes && s->cfg.faults && !*faults ? "; " : "",
+		 s->cfg.faults && !*faults ? s->fault_reason : "");
 }
 
 /* The time of ring i's head record h, looked up once per record: the

@@ -1,7 +1,8 @@
 /* The perf events of one target: a cpu-clock sampling event per (thread,
  * CPU) with inherit, so threads started later are followed by the kernel,
- * and beside it the syscall tracepoints of lock waits and per-fd I/O; each
- * CPU's events share one ring buffer.  Records are decoded into event
+ * and beside it page-fault samples, the syscall tracepoints of lock waits
+ * and per-fd I/O, and allocator uprobes; each CPU's events share one ring
+ * buffer.  Records are decoded into event
  * records and handed to a sink. */
 #ifndef KPROF_PERF_SESSION_H
 #define KPROF_PERF_SESSION_H
@@ -21,6 +22,8 @@ struct perf_session_config {
 	uint32_t stack_bytes;  /* user stack copied per sample (DWARF mode) */
 	bool trace_locks;      /* futex enter/exit tracepoints */
 	bool trace_io;         /* read/write family, close and dup tracepoints */
+	bool faults;           /* sampled page faults with stacks */
+	bool alloc_sites;      /* allocator uprobes (attach mode) */
 };
 
 struct perf_session;
@@ -41,6 +44,14 @@ void perf_session_rescan(struct perf_session *s);
  * they were refused (or not asked for), with why in reason ("" if asked
  * and open, or not asked). */
 void perf_session_trace(const struct perf_session *s, bool *traced, char *reason, size_t len);
+/* How allocations are seen: *faults whether page faults are sampled,
+ * *probes whether the allocator uprobes are open (*stepped: how many of
+ * them sit on single-stepped instructions); reason says why what was
+ * asked for is off, "" when everything asked for is on. */
+void perf_session_alloc(const struct perf_session *s, bool *faults, bool *probes,
+			unsigned *stepped, char *reason, size_t len);
+/* Whether page faults are being sampled. */
+bool perf_session_faults(const struct perf_session *s);
 /* Syscall entries traced so far (for what tracing costs the target). */
 uint64_t perf_session_trace_calls(const struct perf_session *s);
 /* Stop tracing syscalls for good (the CPU events stay): deliver what the

@@ -27,11 +27,19 @@ bool proc_cpu_ns(pid_t pid, uint64_t *ns);
  * line. */
 bool proc_parse_cpu_ticks(const char *fields, uint64_t *ticks);
 /* The memory and I/O counters of pid from /proc/PID/status and /proc/PID/io
- * into *out (pid, has_rss, has_io and the counters; time is the caller's). */
+ * (has_rss, has_mem) and /proc/PID/maps (has_maps) into *out, with pid,
+ * has_io and the counters; time is the caller's. */
 void proc_read_stats(pid_t pid, struct event_proc_stats *out);
 /* VmRSS from the text of a status file, in bytes; false when absent (a
  * kernel thread, a zombie). */
 bool proc_parse_rss(const char *status, uint64_t *bytes);
+/* RssAnon, RssFile, RssShmem, VmData and VmSwap from the text of a status
+ * file into out's memory fields, in bytes; false (out untouched) unless all
+ * five are there. */
+bool proc_parse_mem(const char *status, struct event_proc_stats *out);
+/* The [heap] size and the number of mappings from the text of a maps file;
+ * false when it lists none. */
+bool proc_parse_maps_summary(const char *maps, uint64_t *heap_bytes, uint32_t *nr_maps);
 /* rchar, wchar, read_bytes and write_bytes from the text of an io file;
  * false unless all four are there. */
 bool proc_parse_io(const char *io, struct event_proc_stats *out);

@@ -4,7 +4,10 @@
  * target's RSS and I/O counters, and each thread's; it watches for the
  * target's exit by waitpid (launched) or /proc (attached).  When lock waits
  * were asked for but the syscall tracepoints were refused, it also samples
- * where the threads are blocked (waitscan) between ticks. */
+ * where the threads are blocked (waitscan) between ticks.  In launch mode
+ * it drains the preload shim's ring after the perf rings, every tick: per
+ * address the shim's ring is in program order, and an allocation's page
+ * faults may come before or after it, which nothing relies on. */
 #include "config.h"
 
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "sampler.h"
+#include "alloc_ring.h"
 #include "launch.h"
 #include "perf_session.h"
 #include "proc.h"
@@ -40,12 +44,27 @@
 #define SAMPLER_TRACE_FLOOR 0.01
 #define SAMPLER_TRACE_STRIKES 2
 
+/* The shim writes a START as the command's image loads, before main: a
+ * command that has not within this time never will (static, set-uid). */
+#define SAMPLER_SHIM_WAIT_NS 2000000000ULL
+
 /* How lock waits and I/O are collected (see event_trace_status). */
 struct sampler_trace_status {
 	char locks_mode[16];
 	char io_mode[16];
 	char note[200];
 };
+
+/* How allocation sites are collected (see event_alloc_status). */
+struct sampler_alloc_status {
+	char mode[16];
+	char note[200];
+	char base_note[200];     /* note without the shim's lost records */
+	bool shim_started;       /* a START came through the ring */
+	uint64_t launched_ns;
+	uint64_t lost;           /* ring records dropped, last said */
+};
+
 struct sampler {
 	struct sampler_config cfg;
 	struct perf_session *session;
@@ -55,8 +74,10 @@ struct sampler {
 	atomic_bool stop;
 	atomic_bool finished;
 	struct sampler_trace_status status;
+	struct sampler_alloc_status alloc;
 	struct waitscan *waitscan;   /* the lock-wait fallback, or NULL */
 	uint64_t scan_ns;            /* its interval */
+	uint64_t last_scan;          /* when it last ran; 0 never */
 	/* The trace guard's last look: when, traced calls, target CPU. */
 	uint64_t guard_ns, guard_calls, guard_cpu_ns;
 	unsigned guard_strikes;
@@ -114,12 +135,127 @@ static void sampler_emit_status(struct sampler *s)
 	s->sink(s->ctx, &ev);
 }
 
+static void sampler_emit_alloc_status(struct sampler *s)
+{
+	struct event ev = { .kind = EVENT_ALLOC_STATUS, .time_ns = clock_monotonic_ns() };
+
+	ev.alloc_status = (struct event_alloc_status){ s->alloc.mode, s->alloc.note };
+	s->sink(s->ctx, &ev);
+}
+
+static void sampler_ring_record(const struct alloc_ring_record *r, void *arg)
+{
+	struct sampler *s = arg;
+	struct event ev = { .time_ns = r->time_ns };
+
+	switch (r->type) {
+	case ALLOC_RING_ALLOC:
+		/* The ring does not say which allocator: malloc stands for all. */
+		ev.kind = EVENT_ALLOC;
+		ev.alloc = (struct event_alloc){ (uint32_t)s->cfg.pid, r->tid, EVENT_ALLOC_MALLOC,
+			r->address, r->size, r->weight, r->nframes, r->ips };
+		break;
+	case ALLOC_RING_FREE:
+		ev.kind = EVENT_FREE;
+		ev.free = (struct event_free){ (uint32_t)s->cfg.pid, r->tid, r->address };
+		break;
+	case ALLOC_RING_START:
+		/* A new image (an exec) also arrives as a COMM exec record, which
+		 * tells the analysis its live addresses are gone. */
+		s->alloc.shim_started = true;
+		return;
+	default:
+		return;
+	}
+	s->sink(s->ctx, &ev);
+}
+
+/* The shim's records so far, and whether the mode changed: the command
+ * never loaded the shim, or the ring dropped records. */
+static void sampler_drain_ring(struct sampler *s, uint64_t now)
+{
+	struct sampler_alloc_status *a = &s->alloc;
+	uint64_t lost;
+
+	if (!s->cfg.ring || strcmp(a->mode, "preload") != 0)
+		return;
+	alloc_ring_read(s->cfg.ring, sampler_ring_record, s);
+	if (!a->shim_started && now > a->launched_ns + SAMPLER_SHIM_WAIT_NS) {
+		snprintf(a->mode, sizeof a->mode, "%s", s->session && perf_session_faults(s->session)
+			 ? "faults" : "off");
+		snprintf(a->note, sizeof a->note, "the command did not load libkprof-alloc.so "
+			 "(a static or set-uid binary?)");
+		sampler_emit_alloc_status(s);
+		return;
+	}
+	lost = alloc_ring_lost(s->cfg.ring) + alloc_ring_untracked(s->cfg.ring);
+	if (lost != a->lost) {
+		a->lost = lost;
+		snprintf(a->note, sizeof a->note, "%.120s%s%llu samples lost (ring or table full): "
+			 "outstanding bytes are an upper bound", a->base_note, a->base_note[0] ? "; " : "",
+			 (unsigned long long)lost);
+		sampler_emit_alloc_status(s);
+	}
+}
+
+/* Decide from what the session could open (and the shim) how allocation
+ * sites are collected. */
+static void sampler_alloc_setup(struct sampler *s)
+{
+	struct sampler_alloc_status *a = &s->alloc;
+	const struct sampler_config *c = &s->cfg;
+	char reason[200];
+	bool faults, probes;
+	unsigned stepped;
+
+	perf_session_alloc(s->session, &faults, &probes, &stepped, reason, sizeof reason);
+	if (c->ring) {
+		snprintf(a->mode, sizeof a->mode, "preload");
+		snprintf(a->note, sizeof a->note, "%s", faults ? "page faults sampled too" : "");
+	} else if (probes) {
+		snprintf(a->mode, sizeof a->mode, "uprobes");
+		if (stepped)
+			snprintf(a->note, sizeof a->note, "%u allocator probes are single-stepped "
+				 "(~10x slower per call)", stepped);
+	} else if (faults) {
+		snprintf(a->mode, sizeof a->mode, "faults");
+		if (c->alloc_sites && !c->launch)
+			snprintf(a->note, sizeof a->note, "%.120s; uprobes need root or CAP_PERFMON "
+				 "and CAP_SYS_ADMIN", reason);
+		else if (c->launch && c->alloc_note)
+			snprintf(a->note, sizeof a->note, "%.190s", c->alloc_note);
+	} else {
+		snprintf(a->mode, sizeof a->mode, "off");
+		snprintf(a->note, sizeof a->note, "%.190s", c->faults ? reason
+			 : "allocation sampling not asked for");
+	}
+	snprintf(a->base_note, sizeof a->base_note, "%s", a->note);
+	a->launched_ns = clock_monotonic_ns();
+}
+
 static void sampler_start_waitscan(struct sampler *s)
 {
 	unsigned hz = s->cfg.frequency < WAITSCAN_MAX_HZ ? s->cfg.frequency : WAITSCAN_MAX_HZ;
 
 	s->scan_ns = 1000000000ULL / (hz ? hz : 1);
 	s->waitscan = waitscan_new(s->cfg.pid);
+}
+
+/* Tracing stopped (the guard, or a refusal at a rescan): lock waits fall
+ * back to sampling /proc, I/O to the counters, and every output is told
+ * why.  What was traced so far stays in the model. */
+static void sampler_trace_lost(struct sampler *s, const char *why)
+{
+	struct sampler_trace_status *st = &s->status;
+
+	snprintf(st->note, sizeof st->note, "%s", why);
+	if (strcmp(st->locks_mode, "traced") == 0) {
+		snprintf(st->locks_mode, sizeof st->locks_mode, "sampled");
+		if (!s->waitscan)
+			sampler_start_waitscan(s);
+	}
+	snprintf(st->io_mode, sizeof st->io_mode, "counters");
+	sampler_emit_status(s);
 }
 
 /* Once a second: what did tracing cost the target since the last look?
@@ -142,18 +278,13 @@ static void sampler_trace_guard(struct sampler *s, uint64_t now)
 		else
 			s->guard_strikes = 0;
 		if (s->guard_strikes >= SAMPLER_TRACE_STRIKES) {
-			struct sampler_trace_status *st = &s->status;
-			snprintf(st->note, sizeof st->note,
+			char why[200];
+			snprintf(why, sizeof why,
 				 "tracing stopped: %.0fk syscalls/s would slow the target ~%.0f %%; "
 				 "--trace all keeps it on", (double)(calls - s->guard_calls) / dt / 1000,
 				 100 * cost / (cpu > 0 ? cpu : dt));
-			perf_session_trace_stop(s->session, st->note);
-			if (strcmp(st->locks_mode, "traced") == 0) {
-				snprintf(st->locks_mode, sizeof st->locks_mode, "sampled");
-				sampler_start_waitscan(s);
-			}
-			snprintf(st->io_mode, sizeof st->io_mode, "counters");
-			sampler_emit_status(s);
+			perf_session_trace_stop(s->session, why);
+			sampler_trace_lost(s, why);
 			return;
 		}
 	}
@@ -188,11 +319,20 @@ static bool sampler_tick(struct sampler *s, unsigned tick, uint64_t *next_stats)
 
 	sampler_emit(s, EVENT_TICK);
 	sampler_emit_stats(s, next_stats);
-	if (tick % SAMPLER_RESCAN_TICKS == 0)
+	if (tick % SAMPLER_RESCAN_TICKS == 0) {
+		bool traced;
+		char why[160];
 		perf_session_rescan(s->session);
+		/* A thread whose trace events were refused turns tracing off. */
+		perf_session_trace(s->session, &traced, why, sizeof why);
+		if (!traced && (strcmp(s->status.locks_mode, "traced") == 0 ||
+				strcmp(s->status.io_mode, "traced") == 0))
+			sampler_trace_lost(s, why);
+	}
 	if (sampler_target_gone(s, &status)) {
 		struct event ev = { .kind = EVENT_TARGET_EXIT };
 		perf_session_poll(s->session, 0);
+		sampler_drain_ring(s, clock_monotonic_ns());
 		ev.time_ns = clock_monotonic_ns();
 		ev.exit.wait_status = status;
 		s->sink(s->ctx, &ev);
@@ -223,13 +363,20 @@ static void *sampler_main(void *arg)
 	uint64_t next_tick = now + SAMPLER_TICK_NS, next_scan = now;
 
 	sampler_emit_status(s);
+	sampler_emit_alloc_status(s);
 	sampler_emit_stats(s, &next_stats);
 	while (!atomic_load(&s->stop)) {
 		perf_session_poll(s->session, s->waitscan ? sampler_timeout(s, now, next_scan, next_tick)
 							  : SAMPLER_TICK_MS);
 		now = clock_monotonic_ns();
+		sampler_drain_ring(s, now);
 		if (s->waitscan && now >= next_scan) {
-			waitscan_sample(s->waitscan, s->scan_ns, s->sink, s->ctx);
+			/* A late scan stands for the time since the last one (up
+			 * to two intervals: a long stall says nothing of before). */
+			uint64_t period = s->last_scan && now - s->last_scan < 2 * s->scan_ns
+					  ? now - s->last_scan : s->last_scan ? 2 * s->scan_ns : s->scan_ns;
+			waitscan_sample(s->waitscan, period, s->sink, s->ctx);
+			s->last_scan = now;
 			/* Late (a slow drain): skip, don't burst to catch up. */
 			next_scan = next_scan + s->scan_ns > now ? next_scan + s->scan_ns
 								 : now + s->scan_ns;
@@ -250,6 +397,7 @@ static void *sampler_main(void *arg)
 	}
 	perf_session_close(s->session);
 	s->session = NULL;
+	sampler_drain_ring(s, 0);
 	waitscan_free(s->waitscan);
 	s->waitscan = NULL;
 	atomic_store(&s->finished, true);
@@ -262,7 +410,7 @@ static void sampler_trace_setup(struct sampler *s)
 {
 	struct sampler_trace_status *st = &s->status;
 	const struct sampler_config *c = &s->cfg;
-	char reason[160], path[64];
+	char reason[160], path[64], *text;
 	bool traced;
 
 	perf_session_trace(s->session, &traced, reason, sizeof reason);
@@ -281,13 +429,17 @@ static void sampler_trace_setup(struct sampler *s)
 	if (!c->trace_locks || traced)
 		return;
 	/* The fallback needs ptrace access to read another thread's syscall. */
+	/* Its mode bits say readable; ptrace access (Yama, another uid) is
+	 * only checked on read. */
 	snprintf(path, sizeof path, "/proc/%d/syscall", (int)c->pid);
-	if (access(path, R_OK) < 0) {
+	if (!(text = proc_read_file(path, NULL))) {
 		snprintf(st->locks_mode, sizeof st->locks_mode, "off");
-		snprintf(st->note, sizeof st->note, "%.60s; tracepoints need root or CAP_PERFMON, and "
-			 "/proc/PID/syscall is unreadable (%.30s): no lock waits", reason, strerror(errno));
+		snprintf(st->note, sizeof st->note, "%.50s; /proc/PID/syscall is unreadable too (%.30s): "
+			 "no lock waits: run as root, or sysctl kernel.yama.ptrace_scope=0", reason,
+			 strerror(errno));
 		return;
 	}
+	free(text);
 	sampler_start_waitscan(s);
 }
 
@@ -338,6 +490,7 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 		.pid = cfg->pid, .launched = cfg->launch != NULL, .frequency = cfg->frequency,
 		.dwarf = cfg->dwarf, .stack_bytes = cfg->stack_bytes,
 		.trace_locks = cfg->trace_locks, .trace_io = cfg->trace_io,
+		.faults = cfg->faults, .alloc_sites = cfg->alloc_sites && !cfg->launch,
 	};
 	int rc;
 
@@ -355,6 +508,7 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 		return NULL;
 	}
 	sampler_trace_setup(s);
+	sampler_alloc_setup(s);
 	if (cfg->launch && launch_go(cfg->launch, cfg->command, err, errlen) < 0) {
 		perf_session_close(s->session);
 		waitscan_free(s->waitscan);

@@ -1,5 +1,6 @@
-/* The sampler thread: drains the perf rings, notices new threads and the
- * target's exit, and hands every record to the sink.  It never draws and
+/* The sampler thread: drains the perf rings (and the preload shim's ring),
+ * notices new threads and the target's exit, and hands every record to
+ * the sink.  It never draws and
  * never aggregates. */
 #ifndef KPROF_SAMPLER_H
 #define KPROF_SAMPLER_H
@@ -11,6 +12,7 @@
 
 #include "event.h"
 
+struct alloc_ring;
 struct launch;
 
 struct sampler_config {
@@ -25,6 +27,12 @@ struct sampler_config {
 	/* Stop tracing when it costs the target more than its budget (then
 	 * lock waits are sampled from /proc and I/O read from counters). */
 	bool trace_guard;
+	bool faults;             /* sample page faults with stacks */
+	bool alloc_sites;        /* attach mode: allocator uprobes */
+	/* Launch mode: the preload shim's ring, drained every tick; NULL when
+	 * the shim is not used, with why in alloc_note (or NULL). */
+	struct alloc_ring *ring;
+	const char *alloc_note;
 };
 
 struct sampler;

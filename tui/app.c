@@ -121,6 +121,7 @@ static void app_refresh(struct app *a)
 	bool was_exited = a->data[a->cur].valid && a->data[a->cur].target.exited;
 
 	a->data[next].per_thread = view_wants_threads(a);
+	a->data[next].want = view_data_want(a);
 	tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
 	a->cur = next;
 	view_spark_push(a);

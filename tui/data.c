@@ -1,8 +1,9 @@
 /* The copy of the model a frame is drawn from (see tui.h).  The model's lock
  * is held only while copying: hotspot rows, the window's stacks, function
  * name pointers and threads, and what the view asks for besides (locks, fds,
- * a drilled lock's or fd's call sites).  Drawing, filtering, sorting and tree building
- * then run on the copy while the sampler goes on. */
+ * allocation sites, a drilled lock's, fd's or site's call stacks).  Drawing,
+ * filtering, sorting and tree building then run on the copy while the
+ * sampler goes on. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "../analysis/alloc.h"
 #include "../analysis/hotspots.h"
 #include "../analysis/stacks.h"
 #include "../analysis/thread_hotspots.h"
@@ -219,10 +221,165 @@ static void data_copy_io(struct tui_data *d, const struct model *m)
 	free(byt);
 }
 
-/* The call sites of the drilled lock or fd, each stack ending in
- * TUI_FUNC_SUBJECT, weighted by wait ns or bytes.  Under the model's lock. */
+/* Frames that are the allocator's, not the program's: a site is named by
+ * the code that asked for memory, not by malloc's insides. */
+static bool data_allocator_frame(const struct func *f)
+{
+	static const char *const names[] = {
+		"malloc", "calloc", "realloc", "reallocarray", "free", "cfree", "posix_memalign",
+		"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mmap64", "sysmalloc",
+	};
+	/* C++'s operators (demangled with their arguments), glibc's insides
+	 * in a static binary, the sanitizers' wrappers. */
+	static const char *const prefixes[] = {
+		"operator new", "operator delete", "__libc_", "__GI_", "_int_", "__interceptor_",
+	};
+	/* libc's own callers of malloc (strdup, fopen, ...) aren't the site
+	 * either; the kernel's frames are where a fault was taken. */
+	static const char *const modules[] = {
+		"libc.so", "libc-", "libkprof-alloc", "libjemalloc", "libtcmalloc", "[kernel]",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(f->name, names[i]))
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(f->name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(modules); i++)
+		if (!strncmp(f->module, modules[i], strlen(modules[i])))
+			return true;
+	return false;
+}
+
+/* The site of stack: its leaf-most frame that is not the allocator's, and
+ * that frame's caller (CALLTREE_NONE when there is none).  A stack all
+ * allocator is named by its leaf.  Under the model's lock. */
+static void data_alloc_site(const struct model *m, uint32_t stack, uint32_t *func,
+			    uint32_t *caller)
+{
+	uint32_t n = 0, nf = funcs_count(m->funcs), at;
+	const uint32_t *f = stack < stacks_count(m->stacks) ? stacks_frames(m->stacks, stack, &n) : NULL;
+
+	*func = *caller = CALLTREE_NONE;
+	if (!n)
+		return;
+	for (at = n; at-- > 0;)
+		if (f[at] >= nf || !data_allocator_frame(funcs_get(m->funcs, f[at])))
+			break;
+	if (at == UINT32_MAX)
+		at = n - 1;
+	*func = f[at];
+	if (at > 0)
+		*caller = f[at - 1];
+}
+
+/* No frame is ever CALLTREE_NONE - 1, so the fold's key is no site's. */
+static uint64_t data_alloc_key(uint32_t func, uint32_t caller, bool other)
+{
+	return (uint64_t)func << 32 | (other ? CALLTREE_NONE - 1 : caller);
+}
+
+static int data_alloc_cmp(const void *a, const void *b)
+{
+	const struct tui_alloc *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* The sites over the window, merged by function and caller (see struct
+ * tui_alloc).  Under the model's lock. */
+static void data_copy_alloc(struct tui_data *d, const struct model *m, uint32_t window_secs)
+{
+	struct alloc_site_info *si = NULL;
+	size_t n = m->alloc ? alloc_sites(m->alloc, window_secs, &si) : 0, out = 0;
+
+	xgrow(&d->allocs, &d->allocs_cap, n ? n : 1, sizeof *d->allocs);
+	for (size_t i = 0; i < n; i++) {
+		struct tui_alloc *r = &d->allocs[i];
+		*r = (struct tui_alloc){
+			.nstacks = 1, .outstanding_bytes = si[i].outstanding_bytes,
+			.alloc_bytes = si[i].alloc_bytes, .free_bytes = si[i].free_bytes,
+			.touched_bytes = si[i].touched_bytes, .alloc_per_s = si[i].alloc_bytes_per_s,
+			.free_per_s = si[i].free_bytes_per_s, .growth_per_s = si[i].growth_bytes_per_s,
+			.touched_per_s = si[i].touched_bytes_per_s, .oldest_age_s = si[i].oldest_age_s,
+			.leak_suspect = si[i].leak_suspect };
+		r->other = si[i].other;
+		data_alloc_site(m, si[i].stack, &r->func, &r->caller);
+		r->key = data_alloc_key(r->func, r->caller, r->other);
+	}
+	free(si);
+	qsort(d->allocs, n, sizeof *d->allocs, data_alloc_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct tui_alloc *r = &d->allocs[out ? out - 1 : 0], *x = &d->allocs[i];
+		if (!out || r->key != x->key) {
+			d->allocs[out++] = *x;
+			continue;
+		}
+		r->nstacks++;
+		r->outstanding_bytes += x->outstanding_bytes;
+		r->alloc_bytes += x->alloc_bytes;
+		r->free_bytes += x->free_bytes;
+		r->touched_bytes += x->touched_bytes;
+		r->alloc_per_s += x->alloc_per_s;
+		r->free_per_s += x->free_per_s;
+		r->growth_per_s += x->growth_per_s;   /* slopes of sums add */
+		r->touched_per_s += x->touched_per_s;
+		r->oldest_age_s = MAX(r->oldest_age_s, x->oldest_age_s);
+		r->leak_suspect |= x->leak_suspect;
+	}
+	d->nallocs = out;
+}
+
+/* The stacks of the allocation site key, weighed by what they hold (or
+ * allocated, when they hold nothing; or touched, in faults mode).  Under
+ * the model's lock; *c is the caller's to free. */
+static size_t data_alloc_stacks(struct tui_data *d, const struct model *m, uint32_t window_secs,
+				uint64_t key, struct stack_count **c)
+{
+	struct alloc_site_info *si = NULL;
+	size_t n = m->alloc ? alloc_sites(m->alloc, window_secs, &si) : 0, out = 0;
+	uint64_t live = 0;
+	bool faults = !strcmp(m->target.alloc_mode, "faults");
+	uint32_t func = CALLTREE_NONE, caller = CALLTREE_NONE;
+	bool si_other = false;
+
+	*c = xmalloc((n ? n : 1) * sizeof **c);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t f, k;
+		data_alloc_site(m, si[i].stack, &f, &k);
+		if (data_alloc_key(f, k, si[i].other) != key)
+			continue;
+		func = f;
+		caller = k;
+		si_other = si[i].other;
+		si[out++] = si[i];
+		live += (uint64_t)MAX(si[i].outstanding_bytes, 0);
+	}
+	d->site_weight = faults ? TUI_WEIGHT_TOUCHED : live ? TUI_WEIGHT_LIVE : TUI_WEIGHT_ALLOCATED;
+	for (size_t i = 0; i < out; i++)
+		(*c)[i] = (struct stack_count){ si[i].stack,
+			d->site_weight == TUI_WEIGHT_TOUCHED ? si[i].touched_bytes
+			: d->site_weight == TUI_WEIGHT_LIVE ? (uint64_t)MAX(si[i].outstanding_bytes, 0)
+			: si[i].alloc_bytes };
+	free(si);
+	if (func == CALLTREE_NONE && !out)
+		snprintf(d->drill_name, sizeof d->drill_name, "(no longer listed)");
+	else if (func == CALLTREE_NONE)
+		snprintf(d->drill_name, sizeof d->drill_name, "%s",
+			 si_other ? "(other sites)" : "(no stack)");
+	else
+		snprintf(d->drill_name, sizeof d->drill_name, "%s%s%s", funcs_get(m->funcs, func)->name,
+			 caller == CALLTREE_NONE ? "" : " <- ",
+			 caller == CALLTREE_NONE ? "" : funcs_get(m->funcs, caller)->name);
+	return out;
+}
+
+/* The call sites of the drilled lock, fd or allocation site, each stack
+ * ending in TUI_FUNC_SUBJECT, weighted by wait ns or bytes.  Under the
+ * model's lock. */
 static void data_copy_sites(struct tui_data *d, const struct model *m, enum tui_drill drill,
-			    uint64_t key)
+			    uint64_t key, uint32_t window_secs)
 {
 	struct stack_count *c = NULL;
 	size_t n = 0;
@@ -253,6 +410,8 @@ static void data_copy_sites(struct tui_data *d, const struct model *m, enum tui_
 		for (size_t i = 0; i < n; i++)
 			c[i] = (struct stack_count){ is[i].stack, is[i].bytes };
 		free(is);
+	} else if (drill == TUI_DRILL_ALLOC) {
+		n = data_alloc_stacks(d, m, window_secs, key, &c);
 	}
 	d->nsites = data_copy_frames(m, c, n, TUI_FUNC_SUBJECT, &d->sites, &d->sites_cap,
 				     &d->site_arena, &d->site_arena_cap);
@@ -372,13 +531,15 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 	if (d->per_thread)
 		data_per_thread(d, m, window_secs);
 	d->got = d->want;
-	d->nlocks = d->nfds = d->nio_threads = d->nsites = 0;
+	d->nlocks = d->nfds = d->nio_threads = d->nallocs = d->nsites = 0;
 	if (d->got.locks)
 		data_copy_locks(d, m);
 	if (d->got.io)
 		data_copy_io(d, m);
+	if (d->got.alloc)
+		data_copy_alloc(d, m, window_secs);
 	if (d->got.drill != TUI_DRILL_NONE)
-		data_copy_sites(d, m, d->got.drill, d->got.drill_key);
+		data_copy_sites(d, m, d->got.drill, d->got.drill_key, window_secs);
 	usage_rates(m->usage, window_secs, &d->usage);
 	d->target = m->target;
 	d->stats = m->stats;
@@ -411,6 +572,7 @@ void tui_data_fini(struct tui_data *d)
 	free(d->locks);
 	free(d->fds);
 	free(d->io_threads);
+	free(d->allocs);
 	free(d->sites);
 	free(d->site_arena);
 	memset(d, 0, sizeof *d);
@@ -426,7 +588,16 @@ const char *tui_data_func_name(const struct tui_data *d, uint32_t func)
 const char *tui_data_func_module(const struct tui_data *d, uint32_t func)
 {
 	if (func == TUI_FUNC_SUBJECT)
-		return d->got.drill == TUI_DRILL_LOCK ? "lock" : "fd";
+		switch (d->got.drill) {
+		case TUI_DRILL_LOCK:
+			return "lock";
+		case TUI_DRILL_FD:
+			return "fd";
+		case TUI_DRILL_ALLOC:
+			return "allocation site";
+		case TUI_DRILL_NONE:
+			break;
+		}
 	return func < d->nfuncs ? d->funcs[func].module : "?";
 }
 

@@ -203,9 +203,13 @@ static void draw_table(struct app *a, const struct pane *p, struct pane_state *p
 			       p->cols[c].right) + 1;
 	}
 	if (!ps->nrows) {
-		const char *why = app_data(a)->valid && p->count(a)
-			? "nothing matches the filter (Esc clears it)" : "no samples in this window yet";
-		draw_text(a, r.y + 1, r.x + 1, r.w - 1, why, a->attr[THEME_COLD], false);
+		if (app_data(a)->valid && p->count(a))
+			snprintf(buf, sizeof buf, "nothing matches the filter (Esc clears it)");
+		else if (p->empty)
+			p->empty(a, buf, sizeof buf);
+		else
+			snprintf(buf, sizeof buf, "no samples in this window yet");
+		draw_text(a, r.y + 1, r.x + 1, r.w - 1, buf, a->attr[THEME_COLD], false);
 		return;
 	}
 	for (int line = 1; line < r.h; line++) {
@@ -323,8 +327,6 @@ void draw_screen(struct app *a)
 		draw_help(a, a->body);
 	else if (a->tree.active)
 		tree_draw(a, a->body);
-	else if (p->placeholder)
-		draw_text(a, a->body.y + 1, 1, a->cols - 1, p->placeholder, a->attr[THEME_COLD], false);
 	else
 		draw_table(a, p, &a->panes[a->pane], a->body);
 	draw_status(a, a->lines - 2);

@@ -1,7 +1,7 @@
-/* Drawing the drill-down: a title line for the focus function (or lock, or
- * fd), then the callers tree and the callees tree as rows with percentages,
- * counts in the trees' unit, and tree guides (see tree_view.c for the state
- * they come from). */
+/* Drawing the drill-down: a title line for the focus function (or lock, fd
+ * or allocation site), then the callers tree and the callees tree as rows
+ * with percentages, counts in the trees' unit, and tree guides (see
+ * tree_view.c for the state they come from). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -16,26 +16,42 @@
 #define TREE_NUM_W 8     /* "TOTAL%" and "SELF%" columns */
 #define TREE_SAMPLES_W 9
 
-/* What the trees count: CPU samples, or a lock's wait time, or an fd's
- * bytes (their call sites' stacks). */
-static const char *tree_unit(const struct tree_view *tv)
+/* What a drill-down is into, as its title and subject row say it, and
+ * what its trees count: CPU samples, a lock's wait time, bytes. */
+static const struct {
+	const char *kind;         /* before the subject's name in the title */
+	const char *about;        /* after it */
+	const char *who;          /* beside the subject's row */
+	const char *unit;         /* the count column's title */
+} tree_drills[] = {
+	[TUI_DRILL_NONE] = { "", "", "", "SAMPLES" },
+	[TUI_DRILL_LOCK] = { "lock", "where threads wait on it, by wait time", "<- who waits on it",
+			     "WAIT" },
+	[TUI_DRILL_FD] = { "fd", "the stacks doing its I/O, by bytes", "<- who reads and writes it",
+			   "BYTES" },
+	[TUI_DRILL_ALLOC] = { "site", "the stacks behind its memory, by bytes", "<- who allocated it",
+			      "LIVE" },
+};
+
+/* An allocation site's trees count what it holds, or what it allocated
+ * once it holds nothing, or in faults mode what it touched. */
+static const char *tree_unit(const struct app *a)
 {
-	switch (tv->src) {
-	case TUI_DRILL_LOCK:
-		return "WAIT";
-	case TUI_DRILL_FD:
-		return "BYTES";
-	case TUI_DRILL_NONE:
-		break;
-	}
-	return "SAMPLES";
+	static const char *const weights[] = {
+		[TUI_WEIGHT_LIVE] = "LIVE", [TUI_WEIGHT_ALLOCATED] = "ALLOCATED",
+		[TUI_WEIGHT_TOUCHED] = "TOUCHED",
+	};
+
+	if (a->tree.src == TUI_DRILL_ALLOC)
+		return weights[app_data(a)->site_weight];
+	return tree_drills[a->tree.src].unit;
 }
 
 static void tree_count(const struct tree_view *tv, uint64_t n, char *buf, size_t len)
 {
 	if (tv->src == TUI_DRILL_LOCK)
 		panes_format_ns(n, buf, len);
-	else if (tv->src == TUI_DRILL_FD)
+	else if (tv->src != TUI_DRILL_NONE)
 		usage_format_bytes((double)n, buf, len);
 	else
 		snprintf(buf, len, "%" PRIu64, n);
@@ -49,10 +65,8 @@ static void tree_title(struct app *a, struct rect r)
 	int x = 0;
 
 	if (tv->src != TUI_DRILL_NONE && tv->focus == TUI_FUNC_SUBJECT)
-		snprintf(buf, sizeof buf, "%s %s  %s%s", tv->src == TUI_DRILL_LOCK ? "lock" : "fd",
-			 tui_data_func_name(d, tv->focus),
-			 tv->src == TUI_DRILL_LOCK ? "where threads wait on it, by wait time"
-						   : "the stacks doing its I/O, by bytes",
+		snprintf(buf, sizeof buf, "%s %s  %s%s", tree_drills[tv->src].kind,
+			 tui_data_func_name(d, tv->focus), tree_drills[tv->src].about,
 			 tv->nback ? "" : "  (Backspace: back to the table)");
 	else
 		snprintf(buf, sizeof buf, "%s  %s%s", tui_data_func_name(d, tv->focus),
@@ -65,7 +79,7 @@ static void tree_title(struct app *a, struct rect r)
 	draw_text(a, r.y + 1, x - 1, 1, "", a->attr[THEME_TABLE_HEADER], false);
 	x += draw_text(a, r.y + 1, x, TREE_NUM_W, "SELF%", a->attr[THEME_TABLE_HEADER], true) + 1;
 	draw_text(a, r.y + 1, x - 1, 1, "", a->attr[THEME_TABLE_HEADER], false);
-	x += draw_text(a, r.y + 1, x, TREE_SAMPLES_W, tree_unit(tv), a->attr[THEME_TABLE_HEADER], true) + 1;
+	x += draw_text(a, r.y + 1, x, TREE_SAMPLES_W, tree_unit(a), a->attr[THEME_TABLE_HEADER], true) + 1;
 	draw_text(a, r.y + 1, x - 1, 1, "", a->attr[THEME_TABLE_HEADER], false);
 	if (x < r.x + r.w)
 		draw_text(a, r.y + 1, x, r.x + r.w - x, "CALL TREE", a->attr[THEME_TABLE_HEADER], false);
@@ -92,7 +106,7 @@ static void tree_prefix(const struct app *a, const struct calltree_row *row, cha
 								   : (a->utf8 ? "\u25b8 " : "+ "));
 }
 
-/* Of every sample in the window, or of all the lock's or fd's sites. */
+/* Of every sample in the window, or of all the subject's stacks. */
 static double tree_pct(const struct app *a, uint64_t n)
 {
 	const struct tui_data *d = app_data(a);
@@ -129,7 +143,7 @@ static void tree_line(struct app *a, int y, struct rect r, size_t i)
 			    sel ? base : a->attr[THEME_TREE]);
 	if (row->depth == 0 && nd->func == TUI_FUNC_SUBJECT)
 		snprintf(buf, sizeof buf, "%s  %s", tui_data_func_name(d, nd->func),
-			 tv->src == TUI_DRILL_LOCK ? "<- who waits on it" : "<- who reads and writes it");
+			 tree_drills[tv->src].who);
 	else if (row->depth == 0)
 		snprintf(buf, sizeof buf, "%s  %s", tui_data_func_name(d, nd->func),
 			 callees ? "-> what it calls" : "<- who calls it");

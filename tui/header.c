@@ -1,8 +1,10 @@
 /* The header of meters, htop-style: what is profiled and its state, the
- * target's CPU as a bar, sampling rates and losses, its memory and I/O
- * rates, and how we sample and what it costs us.  Four lines, or one on a
- * short terminal; under them, on the Locks and I/O panes, how their numbers
- * are collected, and on the I/O pane the busiest threads' I/O. */
+ * target's CPU as a bar, sampling rates and losses, its memory (and a leak
+ * suspicion) and I/O rates, and how we sample and what it costs us.  Four
+ * lines, or one on a short terminal; under them, on the Locks, I/O and
+ * Allocations panes, how their numbers are collected, then on the I/O pane
+ * the busiest threads' I/O and on the Allocations pane the RSS of the last
+ * minute and what it is made of. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -17,22 +19,20 @@
 
 /* Below this many lines the header shrinks to one line. */
 #define HEADER_FULL_LINES 14
-/* Below this many, the Locks and I/O panes' mode line goes too. */
+/* Below this many, the panes' mode line goes too. */
 #define HEADER_MODE_LINES 10
 /* Threads shown above the I/O pane, by terminal height. */
 #define HEADER_IO_THREADS(lines) ((lines) >= 40 ? 6 : (lines) >= 30 ? 4 : (lines) >= 20 ? 2 : 0)
 
-/* Which of the Locks and I/O collectors the view is about, if either (the
- * pane, or a drill-down from it). */
+/* Which of the Locks, I/O and allocation collectors the view is about, if
+ * any (the pane, or a drill-down from it). */
 static enum tui_drill header_subject(const struct app *a)
 {
-	const struct pane *p = view_pane(a);
-
 	if (a->help)
 		return TUI_DRILL_NONE;
 	if (a->tree.active)
 		return a->tree.src;
-	return panes_drill_of(p);
+	return view_pane(a)->drill;
 }
 
 /* The I/O threads above the pane: those with a reading, busiest first,
@@ -79,6 +79,8 @@ int header_lines(struct app *a)
 
 	if (s == TUI_DRILL_NONE || a->lines < HEADER_MODE_LINES)
 		return base;
+	if (s == TUI_DRILL_ALLOC)
+		return base + 2;   /* the mode, the memory line */
 	return base + 1 + (s == TUI_DRILL_FD ? (int)header_io_lines(a) : 0);
 }
 
@@ -209,6 +211,10 @@ static void header_usage(struct app *a, int y)
 	usage_format_meters(u, rss, sizeof rss, io, sizeof io);
 	/* Both start with their own label ("RSS ", "R "): split it off. */
 	x = meter(a, y, x, "RSS ", rss + 4, u->has_rss ? THEME_METER_VALUE : THEME_COLD);
+	/* Right after the growth it is about; the reason is on the
+	 * Allocations pane's mode line. */
+	if (u->leak_suspect && x < a->cols)
+		x = meter(a, y, x - 1, "", "LEAK?", THEME_WARM);
 	x = meter(a, y, x, "I/O ", io, u->has_io ? THEME_METER_VALUE : THEME_COLD);
 	if (u->has_io) {
 		char r[24], w[24];
@@ -241,31 +247,107 @@ static void header_cost(struct app *a, int y)
 	meter(a, y, x, "for ", buf, THEME_METER_VALUE);
 }
 
-/* "Locks: futex tracepoints - why", or the I/O pane's: how the numbers
- * below were collected, since a sampled or missing collector changes what
- * they mean. */
+/* "Locks: futex tracepoints - why", or the I/O or Allocations pane's: how
+ * the numbers below were collected, since a sampled or missing collector
+ * changes what they mean.  Allocations: why RSS looks like a leak, too. */
 static void header_mode(struct app *a, int y, enum tui_drill s)
 {
 	const struct tui_data *d = app_data(a);
 	const struct model_target *t = &d->target;
-	bool lock = s == TUI_DRILL_LOCK;
-	const char *mode = lock ? panes_locks_mode(t) : panes_io_mode(t);
-	bool full = !strcmp(lock ? t->locks_mode : t->io_mode, "traced");
+	const char *label = "I/O: ", *mode = panes_io_mode(t), *note = t->trace_note;
+	bool full = !strcmp(t->io_mode, "traced");
 	char buf[320];
 	int x = 0;
 
+	if (s == TUI_DRILL_LOCK) {
+		label = "Locks: ";
+		mode = panes_locks_mode(t);
+		full = !strcmp(t->locks_mode, "traced");
+	} else if (s == TUI_DRILL_ALLOC) {
+		label = "Allocations: ";
+		mode = panes_alloc_mode(t);
+		full = !strcmp(t->alloc_mode, "preload") || !strcmp(t->alloc_mode, "uprobes");
+		note = t->alloc_note;
+	}
 	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
-	x = meter(a, y, x, lock ? "Locks: " : "I/O: ", mode, full ? THEME_METER_VALUE : THEME_WARM);
-	if (t->trace_note[0] && x < a->cols)
-		x += draw_text(a, y, x, MIN(draw_width(a, t->trace_note), a->cols - x), t->trace_note,
+	x = meter(a, y, x, label, mode, full ? THEME_METER_VALUE : THEME_WARM);
+	if (note[0] && x < a->cols)
+		x += draw_text(a, y, x, MIN(draw_width(a, note), a->cols - x), note,
 			       a->attr[THEME_COLD], false) + 2;
-	if (lock && d->got.locks && x + 2 < a->cols) {
+	if (s == TUI_DRILL_LOCK && d->got.locks && x + 2 < a->cols) {
 		char w[32];
 		panes_format_ns(d->lock_wait_ns, w, sizeof w);
 		snprintf(buf, sizeof buf, "%zu lock%s, %s waited since the start", d->nlocks,
 			 d->nlocks == 1 ? "" : "s", w);
 		draw_text(a, y, x, a->cols - x, buf, a->attr[THEME_COLD], false);
 	}
+	if (s == TUI_DRILL_ALLOC && d->usage.leak_suspect && x + 2 < a->cols) {
+		snprintf(buf, sizeof buf, "LEAK? %s", d->usage.leak_reason);
+		draw_text(a, y, x, a->cols - x, buf, a->attr[THEME_WARM], false);
+	}
+}
+
+/* RSS over the last minute, a cell per few seconds (their highest),
+ * scaled from the lowest to the highest reading: growth is the shape to
+ * see, and it is small beside the whole. */
+static void header_rss_spark(const struct app *a, int cells, char *buf, size_t len)
+{
+	uint64_t v[TUI_SPARK_N], lo = UINT64_MAX, hi = 0;
+	size_t used = 0;
+
+	view_spark_rss(a, v);
+	for (unsigned i = 0; i < TUI_SPARK_N; i++)
+		if (v[i]) {
+			lo = MIN(lo, v[i]);
+			hi = MAX(hi, v[i]);
+		}
+	buf[0] = '\0';
+	for (int c = 0; c < cells && used + 4 < len; c++) {
+		unsigned from = (unsigned)(c * TUI_SPARK_N / cells);
+		unsigned to = (unsigned)((c + 1) * TUI_SPARK_N / cells);
+		uint64_t m = 0;
+		unsigned level;
+		for (unsigned i = from; i < to; i++)
+			m = MAX(m, v[i]);
+		level = !m ? 0 : hi == lo ? 4 : 1 + (unsigned)((double)(m - lo) * 7 / (double)(hi - lo));
+		used += (size_t)snprintf(buf + used, len - used, "%s", panes_spark_glyph(a->utf8, level));
+	}
+}
+
+/* "RSS 60s ▂▃▅▇  anon 80.0M (+1.0M/s)  file 12.0M  shmem 0B  heap 64.0M
+ * swap 0B": which kind of memory grows says where to look (anonymous: the
+ * heap and its sites below; file: mappings; swap: pressure). */
+static void header_memory(struct app *a, int y)
+{
+	const struct usage_rates *u = &app_data(a)->usage;
+	int cells = a->cols >= 100 ? 30 : a->cols >= 60 ? 15 : 0, x = 0;
+	char spark[30 * 4 + 1], b[32], r[32], buf[80];
+
+	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
+	if (cells) {
+		header_rss_spark(a, cells, spark, sizeof spark);
+		x = meter(a, y, x, "RSS 60s ", "", THEME_NORMAL) - 2;
+		if (x + cells + 2 <= a->cols)
+			x += draw_text(a, y, x, cells, spark, a->attr[THEME_SPARK], false) + 2;
+	}
+	if (!u->has_mem) {
+		meter(a, y, x, "memory ", "n/a", THEME_COLD);
+		return;
+	}
+	usage_format_bytes((double)u->rss_anon, b, sizeof b);
+	usage_format_rate(u->anon_growth_bytes_per_s, true, r, sizeof r);
+	snprintf(buf, sizeof buf, "%s (%s)", b, r);
+	x = meter(a, y, x, "anon ", buf, THEME_METER_VALUE);
+	usage_format_bytes((double)u->rss_file, b, sizeof b);
+	x = meter(a, y, x, "file ", b, THEME_METER_VALUE);
+	usage_format_bytes((double)u->rss_shmem, b, sizeof b);
+	x = meter(a, y, x, "shmem ", b, THEME_METER_VALUE);
+	if (u->has_maps) {
+		usage_format_bytes((double)u->heap_bytes, b, sizeof b);
+		x = meter(a, y, x, "heap ", b, THEME_METER_VALUE);
+	}
+	usage_format_bytes((double)u->vm_swap, b, sizeof b);
+	meter(a, y, x, "swap ", b, u->vm_swap ? THEME_WARM : THEME_METER_VALUE);
 }
 
 /* Per thread: what it asked of read/write calls (rchar/wchar) and what
@@ -325,4 +407,6 @@ void draw_header(struct app *a, int y, int h)
 	header_mode(a, y + base, s);
 	if (s == TUI_DRILL_FD && h > base + 1)
 		header_io_threads_draw(a, y + base + 1, h - base - 1);
+	if (s == TUI_DRILL_ALLOC && h > base + 1)
+		header_memory(a, y + base + 1);
 }

@@ -10,14 +10,14 @@
 #include "tui.h"
 
 /* The lines of the help screen; returns how many (writes at most max). */
-static size_t help_lines(char lines[][160], size_t max)
+static size_t help_lines(char lines[][256], size_t max)
 {
 	size_t n, out = 0;
 	const struct key_binding *k = keys_table(&n);
 
 	for (int ctx = KEYS_GLOBAL; ctx <= KEYS_TREE; ctx++) {
 		if (out < max) {
-			snprintf(lines[out], 160, "%s%s", out ? "\n" : "", keys_ctx_name((enum keys_ctx)ctx));
+			snprintf(lines[out], 256, "%s%s", out ? "\n" : "", keys_ctx_name((enum keys_ctx)ctx));
 			out++;
 		}
 		for (size_t i = 0; i < n && out < max; i++) {
@@ -34,7 +34,7 @@ static size_t help_lines(char lines[][160], size_t max)
 				if (used >= sizeof names)
 					break;
 			}
-			snprintf(lines[out++], 160, "  %-18.18s %s", names, k[i].help);
+			snprintf(lines[out++], 256, "  %-18.18s %s", names, k[i].help);
 		}
 	}
 	return out;
@@ -42,7 +42,7 @@ static size_t help_lines(char lines[][160], size_t max)
 
 void draw_help(struct app *a, struct rect r)
 {
-	char lines[96][160];
+	char lines[96][256];
 	size_t n = help_lines(lines, 96);
 	int y = r.y;
 

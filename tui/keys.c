@@ -31,15 +31,14 @@ static unsigned k_drill(struct app *a, int key)
 {
 	struct pane_state *ps = view_pane_state(a);
 	const struct pane *p = view_pane(a);
-	enum tui_drill sites = panes_drill_of(p);
 	int64_t func;
 
-	if (!ps || (!p->func && sites == TUI_DRILL_NONE) || ps->cursor >= ps->nrows) {
+	if (!ps || (!p->func && p->drill == TUI_DRILL_NONE) || ps->cursor >= ps->nrows) {
 		app_status(a, THEME_STATUS, "nothing to drill into here");
 		return TUI_REDRAW;
 	}
-	if (sites != TUI_DRILL_NONE)
-		return tree_open_sites(a, sites, p->id(a, ps->rows[ps->cursor]));
+	if (p->drill != TUI_DRILL_NONE)
+		return tree_open_sites(a, p->drill, p->id(a, ps->rows[ps->cursor]));
 	func = p->func(a, ps->rows[ps->cursor]);
 	if (func < 0)
 		return TUI_NONE;
@@ -128,7 +127,8 @@ static const struct key_binding key_table[] = {
 	{ '5', "5", KEYS_GLOBAL, "Locks pane", k_pane, NULL },
 
 	{ '\n', "Enter", KEYS_TABLE, "drill down: callers and callees of the selected function "
-	  "(Locks: the stacks waiting on the lock; I/O: the stacks doing the fd's I/O)",
+	  "(Locks: the stacks waiting on the lock; I/O: the stacks doing the fd's I/O; "
+	  "Allocations: the stacks holding the site's memory)",
 	  k_drill, NULL },
 	{ '\r', "Enter", KEYS_TABLE, NULL, k_drill, NULL },
 	{ F(KEY_ENTER), "Enter", KEYS_TABLE, NULL, k_drill, NULL },
@@ -139,7 +139,7 @@ static const struct key_binding key_table[] = {
 	{ 'I', "I", KEYS_TABLE, "invert the sort order", k_invert, NULL },
 
 	{ '\n', "Enter", KEYS_TREE, "re-root the trees at the selected function (over the same "
-	  "stacks: CPU samples, lock waits or I/O)", k_reroot, NULL },
+	  "stacks: CPU samples, lock waits, I/O or memory)", k_reroot, NULL },
 	{ '\r', "Enter", KEYS_TREE, NULL, k_reroot, NULL },
 	{ F(KEY_ENTER), "Enter", KEYS_TREE, NULL, k_reroot, NULL },
 	{ F(KEY_BACKSPACE), "Backspace", KEYS_TREE, "back to the previous function, or the table",
@@ -160,8 +160,8 @@ static const struct key_binding key_table[] = {
 	{ '/', "/", KEYS_GLOBAL, "search for text in the names", k_search, "Search" },
 	{ 'n', "n", KEYS_GLOBAL, "next match", k_next, NULL },
 	{ 'N', "N", KEYS_GLOBAL, "previous match", k_next, NULL },
-	{ 'w', "w", KEYS_GLOBAL, "time window: last 5 s, last 60 s, everything (CPU and threads; "
-	  "locks and I/O count from the start)", k_window, "Window" },
+	{ 'w', "w", KEYS_GLOBAL, "time window: last 5 s, last 60 s, everything (CPU, threads, "
+	  "memory trends and allocation rates; locks and I/O count from the start)", k_window, "Window" },
 	{ 'p', "p", KEYS_GLOBAL, "freeze the display (sampling goes on)", k_freeze, "Freeze" },
 	{ ' ', "Space", KEYS_GLOBAL, NULL, k_freeze, NULL },
 	{ 't', "t", KEYS_GLOBAL, "CPU pane split by thread: a row per thread and function "

@@ -80,9 +80,6 @@ static bool cpu_shown(const struct app *a, int col)
  * whatever its size; the % columns give the size. */
 static void cpu_spark(const struct app *a, uint32_t func, char *buf, size_t len)
 {
-	static const char *const utf8[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
-					     "\u2585", "\u2586", "\u2587", "\u2588" };
-	static const char ascii[] = " .:-=+*#@";
 	uint8_t pts[TUI_SPARK_N];
 	unsigned peak = 13, per = TUI_SPARK_N / SPARK_W;   /* 13/255 = 5 % */
 	size_t used = 0;
@@ -96,11 +93,7 @@ static void cpu_spark(const struct app *a, uint32_t func, char *buf, size_t len)
 		for (unsigned i = c * per; i < (c + 1) * per; i++)
 			m = MAX(m, pts[i]);
 		level = m ? 1 + (m * 7 + peak - 1) / peak : 0;
-		level = MIN(level, 8u);
-		if (a->utf8)
-			used += (size_t)snprintf(buf + used, len - used, "%s", utf8[level]);
-		else
-			buf[used++] = ascii[level], buf[used] = '\0';
+		used += (size_t)snprintf(buf + used, len - used, "%s", panes_spark_glyph(a->utf8, level));
 	}
 }
 
@@ -113,11 +106,6 @@ static int cpu_spark_sum(const struct app *a, uint32_t func)
 	for (unsigned i = 0; i < TUI_SPARK_N; i++)
 		sum += pts[i];
 	return sum;
-}
-
-static int cmp_u64(uint64_t x, uint64_t y)
-{
-	return (x > y) - (x < y);
 }
 
 /* Self and total of row i, without building the whole row: sorting a
@@ -145,11 +133,11 @@ static int cpu_cmp(const struct app *a, int col, size_t i, size_t j)
 	case COL_SAMPLES:
 		cpu_counts(a, i, &xs, &xt);
 		cpu_counts(a, j, &ys, &yt);
-		return xs != ys ? cmp_u64(xs, ys) : cmp_u64(xt, yt);
+		return xs != ys ? panes_cmp_u64(xs, ys) : panes_cmp_u64(xt, yt);
 	case COL_TOTAL:
 		cpu_counts(a, i, &xs, &xt);
 		cpu_counts(a, j, &ys, &yt);
-		return xt != yt ? cmp_u64(xt, yt) : cmp_u64(xs, ys);
+		return xt != yt ? panes_cmp_u64(xt, yt) : panes_cmp_u64(xs, ys);
 	}
 	struct cpu_row rx = cpu_row(a, i), ry = cpu_row(a, j);
 	const struct cpu_row *x = &rx, *y = &ry;

@@ -162,4 +162,5 @@ const struct pane pane_io = {
 	.cell = io_cell,
 	.id = io_id,
 	.label = io_label,
+	.drill = TUI_DRILL_FD,
 };

@@ -132,4 +132,5 @@ const struct pane pane_locks = {
 	.cell = locks_cell,
 	.id = locks_id,
 	.label = locks_label,
+	.drill = TUI_DRILL_LOCK,
 };

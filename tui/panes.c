@@ -1,5 +1,5 @@
 /* The pane registry (see panes.h): the one list of panes, in tab order, and
- * what the table panes share: number formats, comparisons, drill kinds. */
+ * what the table panes share: number formats, comparisons, mode names. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -38,21 +38,14 @@ enum theme_slot panes_share_slot(double pct)
 	return pct > 0.0 ? THEME_NORMAL : THEME_COLD;
 }
 
-/* Panes whose Enter opens call sites of the row rather than a function. */
-static const struct {
-	const struct pane *pane;
-	enum tui_drill drill;
-} panes_drills[] = {
-	{ &pane_locks, TUI_DRILL_LOCK },
-	{ &pane_io, TUI_DRILL_FD },
-};
-
-enum tui_drill panes_drill_of(const struct pane *p)
+const char *panes_spark_glyph(bool utf8, unsigned level)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(panes_drills); i++)
-		if (panes_drills[i].pane == p)
-			return panes_drills[i].drill;
-	return TUI_DRILL_NONE;
+	static const char *const blocks[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
+					       "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char *const ascii[] = { " ", ".", ":", "-", "=", "+", "*", "#", "@" };
+
+	level = MIN(level, 8u);
+	return utf8 ? blocks[level] : ascii[level];
 }
 
 void panes_format_ns(uint64_t ns, char *buf, size_t len)
@@ -93,4 +86,31 @@ const char *panes_io_mode(const struct model_target *t)
 	if (!strcmp(t->io_mode, "counters"))
 		return "procfs counters only";
 	return "off";
+}
+
+/* Launch mode's shim samples by bytes; uprobes see every call; faults only
+ * say where new pages are first written, not who holds them. */
+const char *panes_alloc_mode(const struct model_target *t)
+{
+	if (!strcmp(t->alloc_mode, "preload"))
+		return "preload shim (sampled by bytes)";
+	if (!strcmp(t->alloc_mode, "uprobes"))
+		return "uprobes on malloc/free";
+	if (!strcmp(t->alloc_mode, "faults"))
+		return "page faults (where new memory is touched)";
+	return "off";
+}
+
+void panes_alloc_site(const struct tui_data *d, const struct tui_alloc *s, bool utf8,
+		      char *buf, size_t len)
+{
+	if (s->other)
+		snprintf(buf, len, "(other sites)");
+	else if (s->func == CALLTREE_NONE)
+		snprintf(buf, len, "(no stack)");
+	else if (s->caller == CALLTREE_NONE)
+		snprintf(buf, len, "%s", tui_data_func_name(d, s->func));
+	else
+		snprintf(buf, len, "%s %s %s", tui_data_func_name(d, s->func), utf8 ? "\u2190" : "<-",
+			 tui_data_func_name(d, s->caller));
 }

@@ -12,6 +12,17 @@
 
 struct app;
 
+/* What Enter on a row opens: the callers and callees of a function (the
+ * pane's func hook says which), or the call stacks of the row itself, its
+ * id the key: a lock's waits (weighted by wait ns), an fd's I/O (bytes),
+ * an allocation site's memory (live, allocated or touched bytes). */
+enum tui_drill {
+	TUI_DRILL_NONE,
+	TUI_DRILL_LOCK,           /* key: the futex address */
+	TUI_DRILL_FD,             /* key: the fd row's key (struct tui_fd) */
+	TUI_DRILL_ALLOC,          /* key: the site row's key (struct tui_alloc) */
+};
+
 struct pane_column {
 	const char *title;
 	int width;               /* 0: takes the width the others leave */
@@ -21,8 +32,6 @@ struct pane_column {
 
 struct pane {
 	const char *name;        /* tab label */
-	/* Set for a pane still to come: the one line it shows instead. */
-	const char *placeholder;
 	const struct pane_column *cols;
 	int ncols;
 	int sort_col;            /* default sort */
@@ -37,11 +46,16 @@ struct pane {
 		     enum theme_slot *slot);
 	uint64_t (*id)(const struct app *a, size_t i);       /* stays with the row */
 	const char *(*label)(const struct app *a, size_t i); /* what / searches */
-	/* The function to drill into from row i, or -1. */
+	/* The function to drill into from row i, or -1 (with drill NONE). */
 	int64_t (*func)(const struct app *a, size_t i);
+	/* Not NONE: Enter opens the call stacks of the row (id is the key). */
+	enum tui_drill drill;
 	/* Whether column col is part of the table now (NULL: all are); a
 	 * hidden column is neither drawn nor a sort choice. */
 	bool (*shown)(const struct app *a, int col);
+	/* Why the table is empty before any filter (NULL: "no samples in
+	 * this window yet"). */
+	void (*empty)(const struct app *a, char *buf, size_t len);
 };
 
 extern const struct pane pane_cpu, pane_threads, pane_alloc, pane_io, pane_locks;

@@ -1,8 +1,8 @@
 /* Drill-down: the callers and callees trees of one function, one list of
  * rows for the cursor (callers first, then callees), over the window's CPU
- * samples or over a lock's or an fd's call sites (weighted by wait time or
- * bytes; the lock or fd is the leaf of each, so "who calls it" is where
- * threads wait on it).  Which nodes are open
+ * samples or over a lock's, an fd's or an allocation site's call stacks
+ * (weighted by wait time or bytes; the subject is the leaf of each, so "who
+ * calls it" is where threads wait on it, or who allocated what it holds).  Which nodes are open
  * is kept by node key, so it survives refreshes; a new focus opens the
  * heaviest paths, like perf report.  No curses here (see draw_tree.c). */
 #include "config.h"
@@ -118,7 +118,7 @@ void tree_update(struct app *a)
 	}
 	nr1 = calltree_flatten(tv->callers, open_has, tv, 0, &r1);
 	nr2 = calltree_flatten(tv->callees, open_has, tv, 0, &r2);
-	/* A lock or fd calls nothing: its callees tree is only itself. */
+	/* A lock, fd or site calls nothing: its callees tree is only itself. */
 	if (tv->focus == TUI_FUNC_SUBJECT)
 		nr2 = 0;
 	free(tv->rows);
@@ -216,7 +216,6 @@ unsigned tree_back(struct app *a)
 		return TUI_NONE;
 	if (!tv->nback) {
 		tv->active = false;
-		view_want(a);   /* the sites are no longer needed */
 		return TUI_REDRAW;
 	}
 	return tree_focus(a, tv->back[--tv->nback]);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "panes.h"
 #include "theme.h"
 #include "../analysis/calltree.h"
 #include "../analysis/funcs.h"
@@ -81,22 +82,38 @@ struct tui_io_thread {
 	char name[32];
 };
 
-/* A drill-down into the call stacks of something other than a function:
- * a lock's waits (weighted by wait ns) or an fd's I/O (by bytes). */
-enum tui_drill {
-	TUI_DRILL_NONE,
-	TUI_DRILL_LOCK,           /* key: the futex address */
-	TUI_DRILL_FD,             /* key: the fd row's key (struct tui_fd) */
+/* An allocation site row.  The model keeps a site per stack; rows merge
+ * them by the function that asked for the memory (the leaf-most frame
+ * that is not the allocator, libc or our shim) and its caller, since that
+ * is what a reader names a site by; the drill-down shows the stacks apart.
+ * Byte numbers are the model's estimates, summed. */
+struct tui_alloc {
+	uint64_t key;             /* func and caller: the row across copies */
+	uint32_t func, caller;    /* CALLTREE_NONE: no such frame */
+	uint32_t nstacks;
+	bool other;               /* the model's fold of its least busy sites */
+	int64_t outstanding_bytes;
+	uint64_t alloc_bytes, free_bytes, touched_bytes;
+	double alloc_per_s, free_per_s, growth_per_s, touched_per_s;
+	double oldest_age_s;      /* the oldest of its stacks' */
+	bool leak_suspect;        /* any of its stacks is one */
 };
 
-/* The function id that stands for the drilled lock or fd: the leaf of
- * every site stack, so the calltree code serves these trees unchanged. */
+/* What a drill into an allocation site weighs its stacks by: what the site
+ * holds, or (everything freed) what it allocated, or in faults mode the
+ * memory it touched first. */
+enum tui_alloc_weight { TUI_WEIGHT_LIVE, TUI_WEIGHT_ALLOCATED, TUI_WEIGHT_TOUCHED };
+
+/* The function id that stands for the drilled lock, fd or allocation site:
+ * the leaf of every site stack, so the calltree code serves these trees
+ * unchanged. */
 #define TUI_FUNC_SUBJECT (UINT32_MAX - 1)
 
-/* What a copy holds beyond the CPU pane's rows: the view asks (view_want),
- * tui_data_take copies that much and records it in got. */
+/* What a copy holds beyond the CPU pane's rows: the view says
+ * (view_data_want), the loop's refresh asks for it, tui_data_take copies
+ * that much and records it in got. */
 struct tui_want {
-	bool locks, io;
+	bool locks, io, alloc;
 	enum tui_drill drill;
 	uint64_t drill_key;
 };
@@ -106,7 +123,8 @@ struct tui_data {
 	 * rows (thot, threads' hottest functions), which cost a second pass
 	 * over the window; only the threads pane and the split view need them. */
 	bool per_thread;
-	struct tui_want want, got;   /* see struct tui_want */
+	/* Set by the caller too: what else to copy (see struct tui_want). */
+	struct tui_want want, got;
 	bool valid;
 	struct model_target target;
 	struct model_stats stats;
@@ -139,12 +157,16 @@ struct tui_data {
 	size_t nfds, fds_cap;
 	struct tui_io_thread *io_threads;
 	size_t nio_threads, io_threads_cap;
-	/* got.drill: the drilled subject's call sites, its name, their sum. */
+	struct tui_alloc *allocs; /* got.alloc: the sites over the window */
+	size_t nallocs, allocs_cap;
+	/* got.drill: the drilled subject's call sites, its name, their sum
+	 * (and for an allocation site, what they are weighed by). */
 	struct calltree_stack *sites;
 	size_t nsites, sites_cap;
 	uint32_t *site_arena;
 	size_t site_arena_cap;
 	uint64_t site_total;
+	enum tui_alloc_weight site_weight;
 	char drill_name[160];
 	uint64_t taken_ns;        /* monotonic, when copied */
 	uint64_t cpu_ns;          /* our process CPU time then */
@@ -181,8 +203,9 @@ struct pane_state {
 
 struct tree_view {
 	bool active;
-	/* Whose stacks: the window's CPU samples (TUI_DRILL_NONE), or a lock's
-	 * or an fd's call sites (then the first focus is TUI_FUNC_SUBJECT). */
+	/* Whose stacks: the window's CPU samples (TUI_DRILL_NONE), or a lock's,
+	 * an fd's or an allocation site's (then the first focus is
+	 * TUI_FUNC_SUBJECT). */
 	enum tui_drill src;
 	uint64_t src_key;
 	uint32_t focus;           /* the function the trees are about */
@@ -199,12 +222,14 @@ struct tree_view {
 };
 
 /* Sparklines: each function's self share, one point per second for the
- * last TUI_SPARK_N seconds, a ring per function (0-255 = 0-100 %). */
+ * last TUI_SPARK_N seconds, a ring per function (0-255 = 0-100 %); and the
+ * target's RSS on the same clock. */
 #define TUI_SPARK_N 60
 
 struct tui_spark {
 	uint8_t *v;               /* nfuncs rows of TUI_SPARK_N */
 	size_t nfuncs;
+	uint64_t rss[TUI_SPARK_N];   /* bytes; 0: no reading then */
 	unsigned head;            /* the slot the next point goes to */
 	uint64_t last_ns;         /* when the last point was pushed */
 };
@@ -288,9 +313,10 @@ unsigned view_export(struct app *a, bool json);
 unsigned view_toggle_split(struct app *a);
 /* Whether the next copy needs the per-thread rows (tui_data.per_thread). */
 bool view_wants_threads(const struct app *a);
-/* Ask both copies for what the view shows now (tui_data.want); returns
- * TUI_REFRESH when the current copy lacks it. */
-unsigned view_want(struct app *a);
+/* What else the next copy needs for the view shown now (tui_data.want). */
+struct tui_want view_data_want(const struct app *a);
+/* TUI_REFRESH when the current copy lacks what the view shows now. */
+unsigned view_want(const struct app *a);
 /* The label of tab i (" 1 CPU "), as drawn and as clicked. */
 void view_tab_label(size_t i, char *buf, size_t len);
 /* A mouse event at screen y, x: button 1 a press, 4/5 the wheel.  Picks a
@@ -300,6 +326,8 @@ unsigned view_click(struct app *a, int y, int x, int button);
 void view_spark_push(struct app *a);
 /* Function func's last TUI_SPARK_N points, oldest first, into out. */
 void view_spark_get(const struct app *a, uint32_t func, uint8_t *out);
+/* The RSS of the last TUI_SPARK_N seconds, oldest first (0: unknown). */
+void view_spark_rss(const struct app *a, uint64_t *out);
 /* Load theme name into a->theme (the default, with a warning, if it can't). */
 unsigned view_theme(struct app *a, const char *name);
 /* T: the next of the shipped themes. */
@@ -309,17 +337,21 @@ struct pane_state *view_pane_state(struct app *a);
 const struct pane *view_pane(const struct app *a);
 
 /* panes.c: what the table panes share beyond struct pane */
-/* The drill-down of pane p's rows when it is into call sites (a row's
- * id is the key), or TUI_DRILL_NONE (p->func says the function). */
-enum tui_drill panes_drill_of(const struct pane *p);
 /* A duration as "1.23 s", "45.6 ms", "789 us", "12 ns". */
 void panes_format_ns(uint64_t ns, char *buf, size_t len);
 int panes_cmp_u64(uint64_t x, uint64_t y);
 int panes_cmp_double(double x, double y);
-/* The locks mode and the I/O mode as the panes and header say them:
- * "futex tracepoints", "procfs counters only", ... */
+/* The locks, I/O and allocation modes as the panes and header say them:
+ * "futex tracepoints", "procfs counters only", "uprobes on malloc/free"... */
 const char *panes_locks_mode(const struct model_target *t);
 const char *panes_io_mode(const struct model_target *t);
+const char *panes_alloc_mode(const struct model_target *t);
+/* An allocation site as "retain_leak <- worker" (the arrow drawn as one
+ * when utf8), from a data copy. */
+void panes_alloc_site(const struct tui_data *d, const struct tui_alloc *s, bool utf8,
+		      char *buf, size_t len);
+/* Eight levels of a sparkline: " ▁▂▃▄▅▆▇█", or " .:-=+*#@" without UTF-8. */
+const char *panes_spark_glyph(bool utf8, unsigned level);
 
 /* prompt.c: the filter and search line */
 unsigned prompt_open(struct app *a, enum prompt_mode mode);
@@ -327,7 +359,8 @@ unsigned prompt_key(struct app *a, int key);
 
 /* tree_view.c */
 unsigned tree_open(struct app *a, uint32_t func);
-/* The call sites of a lock or fd, as the callers of TUI_FUNC_SUBJECT. */
+/* The call sites of a lock, fd or allocation site, as the callers of
+ * TUI_FUNC_SUBJECT. */
 unsigned tree_open_sites(struct app *a, enum tui_drill src, uint64_t key);
 unsigned tree_back(struct app *a);
 unsigned tree_reroot(struct app *a);

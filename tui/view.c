@@ -121,6 +121,7 @@ void view_spark_push(struct app *a)
 	}
 	/* A refresh slower than a second fills each second it covered. */
 	for (uint64_t k = 0; k < MIN(secs, (uint64_t)TUI_SPARK_N); k++) {
+		sp->rss[sp->head] = d->usage.has_rss ? d->usage.rss_bytes : 0;
 		for (size_t f = 0; f < sp->nfuncs; f++) {
 			uint64_t c = f < d->nrecent ? d->recent[f] : 0;
 			sp->v[f * TUI_SPARK_N + sp->head] = d->recent_total
@@ -136,6 +137,14 @@ void view_spark_get(const struct app *a, uint32_t func, uint8_t *out)
 
 	for (unsigned i = 0; i < TUI_SPARK_N; i++)
 		out[i] = func < sp->nfuncs ? sp->v[func * TUI_SPARK_N + (sp->head + i) % TUI_SPARK_N] : 0;
+}
+
+void view_spark_rss(const struct app *a, uint64_t *out)
+{
+	const struct tui_spark *sp = &a->spark;
+
+	for (unsigned i = 0; i < TUI_SPARK_N; i++)
+		out[i] = sp->rss[(sp->head + i) % TUI_SPARK_N];
 }
 
 bool view_text_matches(struct app *a, const char *text)
@@ -208,6 +217,16 @@ static void view_update_pane(struct app *a, size_t idx)
 
 	if (!p->count)
 		return;
+	/* The pane's mode hides the column sorted by (allocation sites from
+	 * page faults have no growth): sort by the next one shown. */
+	if (p->ncols && !panes_col_shown(a, p, ps->sort_col)) {
+		do
+			ps->sort_col = (ps->sort_col + 1) % p->ncols;
+		while (!panes_col_shown(a, p, ps->sort_col));
+		ps->sort_asc = p->cols[ps->sort_col].asc;
+		sc.col = ps->sort_col;
+		sc.asc = ps->sort_asc;
+	}
 	xgrow(&ps->rows, &ps->cap, n ? n : 1, sizeof *ps->rows);
 	ps->nrows = 0;
 	for (size_t i = 0; i < n; i++)
@@ -371,21 +390,27 @@ static unsigned view_need_threads(const struct app *a)
 	return view_wants_threads(a) && !app_data(a)->per_thread ? TUI_REFRESH : TUI_NONE;
 }
 
-unsigned view_want(struct app *a)
+struct tui_want view_data_want(const struct app *a)
 {
 	const struct pane *p = view_pane(a);
-	const struct tui_data *d = app_data(a);
-	struct tui_want w = {
+
+	return (struct tui_want){
 		.locks = p == &pane_locks,
 		.io = p == &pane_io,
+		.alloc = p == &pane_alloc,
 		.drill = a->tree.active ? a->tree.src : TUI_DRILL_NONE,
 		.drill_key = a->tree.active ? a->tree.src_key : 0,
 	};
+}
 
-	a->data[0].want = a->data[1].want = w;
+unsigned view_want(const struct app *a)
+{
+	const struct tui_data *d = app_data(a);
+	struct tui_want w = view_data_want(a);
+
 	if (!d->valid)
 		return TUI_NONE;
-	if ((w.locks && !d->got.locks) || (w.io && !d->got.io) ||
+	if ((w.locks && !d->got.locks) || (w.io && !d->got.io) || (w.alloc && !d->got.alloc) ||
 	    (w.drill != TUI_DRILL_NONE && !tui_data_has_sites(d, w.drill, w.drill_key)))
 		return TUI_REFRESH;
 	return TUI_NONE;

@@ -38,6 +38,16 @@ static int make_ring(struct alloc_ring *ring, size_t bytes)
 	return alloc_ring_create(ring, ring_path, bytes);
 }
 
+/* A failed assertion leaves its test early: never leave its ring file in
+ * /dev/shm. */
+static int unlink_ring(void **state)
+{
+	(void)state;
+	if (ring_path[0])
+		unlink(ring_path);
+	return 0;
+}
+
 static void drop_ring(struct alloc_ring *ring)
 {
 	assert_int_equal(alloc_ring_unlink(ring), 0);
@@ -629,14 +639,14 @@ static void test_shim_inert(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_wrap),
-		cmocka_unit_test(test_full_drops),
-		cmocka_unit_test(test_attach_and_owner),
-		cmocka_unit_test(test_concurrent_writers),
-		cmocka_unit_test(test_concurrent_full),
-		cmocka_unit_test(test_shim_fixture),
-		cmocka_unit_test(test_shim_inert),
+		cmocka_unit_test_teardown(test_round_trip, unlink_ring),
+		cmocka_unit_test_teardown(test_wrap, unlink_ring),
+		cmocka_unit_test_teardown(test_full_drops, unlink_ring),
+		cmocka_unit_test_teardown(test_attach_and_owner, unlink_ring),
+		cmocka_unit_test_teardown(test_concurrent_writers, unlink_ring),
+		cmocka_unit_test_teardown(test_concurrent_full, unlink_ring),
+		cmocka_unit_test_teardown(test_shim_fixture, unlink_ring),
+		cmocka_unit_test_teardown(test_shim_inert, unlink_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* Drawing without a terminal: curses on /dev/null, read back with
  * mvinnwstr.  Long, UTF-8, wide, control and invalid names are cut to their
  * cell with an ellipsis; the whole screen draws at every size from 200x60
- * down to below the 20x6 minimum, in the table, tree and help views. */
+ * down to below the 20x6 minimum, in the table, tree and help views, and
+ * the Locks, I/O and Allocations panes with their header lines. */
 #include "config.h"
 
 #include <locale.h>
@@ -190,6 +191,15 @@ static void test_screen(void **state)
 	assert_non_null(strstr(screen_text(0, 0, 20), "kprof-top"));
 }
 
+/* A copy of the model for what the view shows now, as the loop's refresh
+ * takes it. */
+static void take(struct fixture *fx)
+{
+	fx->a.data[0].want = view_data_want(&fx->a);
+	tui_data_take(&fx->a.data[0], NULL, &fx->src, 0);
+	view_update(&fx->a);
+}
+
 /* The text of the whole screen, lines joined by newlines. */
 static const char *screen_all(int lines, int cols)
 {
@@ -296,9 +306,7 @@ static void test_locks_io(void **state)
 
 	resizeterm(40, 120);
 	a->pane = 4;
-	view_want(a);
-	tui_data_take(&a->data[0], NULL, &fx->src, 0);
-	view_update(a);
+	take(fx);
 	draw_screen(a);
 	all = screen_all(40, 120);
 	assert_non_null(strstr(all, "Locks: sampled from /proc (estimates)  perf_event_paranoid is 2  "
@@ -308,8 +316,7 @@ static void test_locks_io(void **state)
 	assert_non_null(strstr(all, "g_ledger_with_a_long_name_ä"));
 
 	keys_dispatch(a, '\n', &found);
-	tui_data_take(&a->data[0], NULL, &fx->src, 0);
-	view_update(a);
+	take(fx);
 	draw_screen(a);
 	all = screen_all(40, 120);
 	assert_non_null(strstr(all, "where threads wait on it"));
@@ -320,9 +327,7 @@ static void test_locks_io(void **state)
 	a->tree.active = false;
 
 	a->pane = 3;
-	view_want(a);
-	tui_data_take(&a->data[0], NULL, &fx->src, 0);
-	view_update(a);
+	take(fx);
 	draw_screen(a);
 	all = screen_all(40, 120);
 	assert_non_null(strstr(all, "I/O: procfs counters only"));
@@ -337,11 +342,158 @@ static void test_locks_io(void **state)
 	for (int v = 0; v < 4; v++) {
 		a->pane = v < 2 ? 3 : 4;
 		a->tree.active = false;
-		view_want(a);
 		if (v % 2)
 			keys_dispatch(a, '\n', &found);
-		tui_data_take(&a->data[0], NULL, &fx->src, 0);
-		view_update(a);
+		take(fx);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			resizeterm(sizes[s][0], sizes[s][1]);
+			draw_screen(a);
+			if (sizes[s][0] >= 6 && sizes[s][1] >= 20)
+				assert_non_null(strstr(screen_text(0, 0, sizes[s][1]), "kprof-top"));
+		}
+	}
+	a->tree.active = false;
+	a->pane = 0;
+	resizeterm(40, 120);
+}
+
+/* The attributes the screen has at y, x (colour pair included). */
+static attr_t screen_attr(int y, int x)
+{
+	return (attr_t)(mvinch(y, x) & A_ATTRIBUTES);
+}
+
+/* The line holding text, or -1. */
+static int screen_find(int lines, int cols, const char *text)
+{
+	for (int y = 0; y < lines; y++)
+		if (strstr(screen_text(y, 0, cols), text))
+			return y;
+	return -1;
+}
+
+/* The Allocations pane: sites named by function and caller, the suspect
+ * in the warning colour, the mode line with the collector and the leak's
+ * reason, the header's LEAK? and memory line with the RSS sparkline, the
+ * touched columns in faults mode, the drill-down, every size. */
+static void test_alloc(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct model *m = fx->m;
+	uint32_t mallocf = funcs_intern(m->funcs, "malloc", "libc.so.6");
+	uint32_t retain = funcs_intern(m->funcs, "retain_leak", "prog");
+	uint32_t churn = funcs_intern(m->funcs, "churn_\xe8\xa8\x88\xe7\xae\x97", "prog");
+	uint32_t sr = stacks_intern(m->stacks, (uint32_t[]){ 0, retain, mallocf }, 3);
+	uint32_t sc = stacks_intern(m->stacks, (uint32_t[]){ 0, churn, mallocf }, 3);
+	static const int sizes[][2] = { { 60, 200 }, { 40, 120 }, { 24, 80 }, { 13, 40 },
+					{ 9, 30 }, { 6, 20 }, { 5, 20 }, { 2, 5 } };
+	const char *all;
+	bool found;
+	int y, x;
+
+	assert_non_null(m->alloc);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+	}
+	a->theme = *theme_builtin(NULL);
+	theme_apply(&a->theme, has_colors(), a->attr);
+	assert_int_not_equal(a->attr[THEME_WARM], a->attr[THEME_NORMAL]);
+	for (uint64_t s = 1; s <= 12; s++) {   /* a leak needs 10 s */
+		alloc_add(m->alloc, s * 1000000000ULL, sr, 0x1000 + s * 64, 1 << 20);
+		alloc_add(m->alloc, s * 1000000000ULL, sc, 0x9000 + s * 64, 8 << 20);
+		alloc_remove(m->alloc, s * 1000000000ULL + 1000, 0x9000 + s * 64);
+	}
+	alloc_tick(m->alloc, 12500000000ULL);
+	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "preload");
+	snprintf(m->target.alloc_note, sizeof m->target.alloc_note, "one sample per 512K");
+
+	resizeterm(40, 120);
+	a->lines = 40;
+	a->cols = 120;
+	a->pane = 2;
+	take(fx);
+	/* What usage.c concludes is its own to test: here, a suspicion. */
+	a->data[0].usage.leak_suspect = true;
+	snprintf(a->data[0].usage.leak_reason, sizeof a->data[0].usage.leak_reason,
+		 "+1.0M/s over 60 s, R\u00b2 0.99");
+	a->data[0].usage.has_mem = true;
+	a->data[0].usage.rss_anon = 80 << 20;
+	a->data[0].usage.anon_growth_bytes_per_s = 1 << 20;
+	a->data[0].usage.rss_file = 12 << 20;
+	a->data[0].usage.has_maps = true;
+	a->data[0].usage.heap_bytes = 64 << 20;
+	for (unsigned i = 0; i < TUI_SPARK_N; i++)
+		a->spark.rss[i] = i < 10 ? 0 : (uint64_t)(100 + i) << 20;
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "Allocations: preload shim (sampled by bytes)  one sample per 512K  "
+				    "LEAK? +1.0M/s over 60 s, R\u00b2 0.99"));
+	assert_non_null(strstr(all, "RSS 60s "));
+	assert_non_null(strstr(all, "\u2581"));   /* the lowest reading */
+	assert_non_null(strstr(all, "\u2588"));   /* the highest */
+	assert_non_null(strstr(all, "anon 80.0M (+1.0M/s)  file 12.0M  shmem 0B  heap 64.0M  swap 0B"));
+	/* The header's memory meter says it too, in the warning colour. */
+	assert_non_null(strstr(screen_text(2, 0, 120), "LEAK?"));
+	x = (int)(strstr(screen_text(2, 0, 120), "LEAK?") - screen_text(2, 0, 120));
+	assert_int_equal(screen_attr(2, x), a->attr[THEME_WARM]);
+	assert_non_null(strstr(all, "GROWTH/s"));
+	assert_non_null(strstr(all, "OUTSTANDING"));
+	assert_null(strstr(all, "TOUCHED"));
+	/* The retainer first, in the warning colour (the cursor is on the
+	 * churn row, or it would be drawn as selected). */
+	a->panes[2].cursor = 1;
+	draw_screen(a);
+	y = screen_find(40, 120, "retain_leak \u2190 main");
+	assert_true(y > 0);
+	assert_true(y < screen_find(40, 120, "churn_\u8a08\u7b97 \u2190 main"));
+	assert_non_null(strstr(screen_text(y, 0, 120), "LEAK?"));
+	assert_int_equal(screen_attr(y, 0), a->attr[THEME_WARM]);
+	a->panes[2].cursor = 0;
+
+	/* Enter: the site's stacks, by live bytes. */
+	keys_dispatch(a, '\n', &found);
+	take(fx);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "site retain_leak <- main  the stacks behind its memory"));
+	assert_non_null(strstr(all, "LIVE"));
+	assert_non_null(strstr(all, "<- who allocated it"));
+	assert_non_null(strstr(all, "12.0M"));
+	assert_non_null(strstr(all, "Allocations: preload"));   /* the mode stays in the tree */
+	a->tree.active = false;
+
+	/* Faults mode: touched bytes, no growth. */
+	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "faults");
+	alloc_add_fault(m->alloc, 10000000000ULL, sr, 1 << 20);
+	take(fx);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "Allocations: page faults (where new memory is touched)"));
+	assert_non_null(strstr(all, "TOUCHED/s"));
+	assert_non_null(strstr(all, "TOUCHED"));
+	assert_null(strstr(all, "GROWTH/s"));
+	assert_null(strstr(all, "OUTSTANDING"));
+
+	/* Off: the table says why it is empty. */
+	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "off");
+	alloc_free(m->alloc);
+	m->alloc = alloc_new(300);
+	take(fx);
+	draw_screen(a);
+	all = screen_all(40, 120);
+	assert_non_null(strstr(all, "Allocations: off"));
+	assert_non_null(strstr(all, "allocation sites are not collected"));
+	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "preload");
+	alloc_add(m->alloc, 1000000000ULL, sr, 0x1000, 1 << 20);
+
+	/* Every view at every size. */
+	for (int v = 0; v < 2; v++) {
+		a->tree.active = false;
+		if (v)
+			keys_dispatch(a, '\n', &found);
+		take(fx);
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 			resizeterm(sizes[s][0], sizes[s][1]);
 			draw_screen(a);
@@ -361,6 +513,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meters_and_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,7 +357,15 @@ static void test_usage_sections(void **state)
 	assert_int_equal(json_integer_value(get(alloc, "rss_bytes", JSON_INTEGER)), 74 << 20);
 	assert_real(get(alloc, "rss_growth_bytes_per_s", JSON_REAL), 1 << 20);
 	assert_true(json_is_true(json_object_get(alloc, "rss_known")));
-	assert_non_null(strstr(json_string_value(get(alloc, "note", JSON_STRING)), "not collected yet"));
+	/* No collector said anything: mode off, and the note says so in the
+	 * words tests/integration/proc_meters.sh looks for. */
+	assert_string_equal(json_string_value(get(alloc, "mode", JSON_STRING)), "off");
+	assert_non_null(strstr(json_string_value(get(alloc, "note", JSON_STRING)),
+			       "allocation call sites are not collected"));
+	/* 1 MiB/s for 10 s on a straight line: a suspect. */
+	assert_true(json_is_true(get(alloc, "leak_suspect", JSON_TRUE)));
+	assert_string_equal(json_string_value(get(alloc, "leak_reason", JSON_STRING)),
+			    "+1.0M/s over 10 s (R\u00b2 1.00)");
 	io = get(root, "io", JSON_OBJECT);
 	assert_real(get(io, "read_bytes_per_s", JSON_REAL), 2000);
 	assert_real(get(io, "write_bytes_per_s", JSON_REAL), (7 * 4096 + 3 * 8192) / 10.0);
@@ -822,12 +830,137 @@ static void test_locks_io(void **state)
 	model_free(m);
 }
 
+/* Allocation sites through the snapshot and the report: a retaining site
+ * (main > run;batch > leaf, 1 MiB a second kept) and a churning one (main
+ * > line, 4 MiB a second freed at once), RSS growing with them. */
+static void test_alloc_sections(void **state)
+{
+	struct model *m = build_model();
+	uint32_t keep_fr[] = { funcs_intern(m->funcs, "main", "app"), funcs_intern(m->funcs, "run;batch", "app"),
+			       funcs_intern(m->funcs, "leaf", "app") };
+	uint32_t churn_fr[] = { keep_fr[0], funcs_intern(m->funcs, "line\nbreak", "libx.so") };
+	uint32_t keep = stacks_intern(m->stacks, keep_fr, 3), churn = stacks_intern(m->stacks, churn_fr, 2);
+	size_t len;
+	char *text;
+	json_error_t jerr;
+	json_t *root, *alloc, *sites, *site, *mem;
+
+	/* After build_model's last tick (1010 s): events are bucketed by
+	 * arrival, so they must come in time order. */
+	strcpy(m->target.alloc_mode, "preload");
+	for (uint64_t s = 0; s < 30; s++) {
+		for (uint64_t k = 0; k < 4; k++) {
+			uint64_t t = (1010 + s) * SEC + k * 250000000ULL;
+			alloc_add(m->alloc, t, keep, 0x100000 + s * 64 + k, 256 << 10);
+			alloc_add(m->alloc, t, churn, 0x900000, 1 << 20);
+			alloc_remove(m->alloc, t + 1000, 0x900000);
+		}
+		model_add_usage(m, &(struct usage_reading){ .time_ns = (1010 + s) * SEC, .has_rss = true,
+			.rss_bytes = (64 + s) << 20, .has_mem = true, .rss_anon = (32 + s) << 20,
+			.rss_file = 16 << 20, .rss_shmem = 1 << 20, .vm_data = 128 << 20,
+			.has_maps = true, .heap_bytes = 8 << 20, .nr_maps = 42 });
+	}
+	model_tick(m, 1040 * SEC);
+
+	/* The whole run began 10 s before the sites did (their outstanding
+	 * bytes were 0 then): its slope is of that, below the 1 MiB/s that
+	 * the last 30 s show exactly. */
+	text = capture(export_json, m, 0, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	assert_non_null(root);
+	site = json_array_get(get(get(root, "alloc", JSON_OBJECT), "sites", JSON_ARRAY), 0);
+	double run_g = json_number_value(get(site, "growth_bytes_per_s", JSON_REAL));
+	assert_true(run_g > 0.8 * (1 << 20) && run_g < 0.95 * (1 << 20));
+	assert_real(get(site, "alloc_bytes_per_s", JSON_REAL), 30.0 * (1 << 20) / 40);
+	assert_true(json_is_true(get(site, "leak_suspect", JSON_TRUE)));
+	json_decref(root);
+	free(text);
+
+	text = capture(export_json, m, 30, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	if (!root)
+		fail_msg("JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+	alloc = get(root, "alloc", JSON_OBJECT);
+	assert_string_equal(json_string_value(get(alloc, "mode", JSON_STRING)), "preload");
+	assert_non_null(strstr(json_string_value(get(alloc, "note", JSON_STRING)), "LD_PRELOAD shim"));
+	assert_real(get(alloc, "rss_growth_bytes_per_s", JSON_REAL), 1 << 20);
+	assert_real(get(alloc, "anon_growth_bytes_per_s", JSON_REAL), 1 << 20);
+	assert_real(get(alloc, "rss_fit_r2", JSON_REAL), 1.0);
+	assert_true(json_is_true(get(alloc, "leak_suspect", JSON_TRUE)));
+	assert_string_equal(json_string_value(get(alloc, "leak_reason", JSON_STRING)),
+			    "+1.0M/s over 29 s (R\u00b2 1.00)");
+	mem = get(alloc, "memory", JSON_OBJECT);
+	assert_int_equal(json_integer_value(get(mem, "rss_anon", JSON_INTEGER)), 61 << 20);
+	assert_int_equal(json_integer_value(get(mem, "rss_file", JSON_INTEGER)), 16 << 20);
+	assert_int_equal(json_integer_value(get(mem, "rss_shmem", JSON_INTEGER)), 1 << 20);
+	assert_int_equal(json_integer_value(get(mem, "vm_data", JSON_INTEGER)), 128 << 20);
+	assert_int_equal(json_integer_value(get(mem, "vm_swap", JSON_INTEGER)), 0);
+	assert_int_equal(json_integer_value(get(mem, "heap_bytes", JSON_INTEGER)), 8 << 20);
+	assert_int_equal(json_integer_value(get(mem, "nr_maps", JSON_INTEGER)), 42);
+
+	sites = get(alloc, "sites", JSON_ARRAY);
+	assert_int_equal(json_array_size(sites), 2);
+	site = json_array_get(sites, 0);   /* growth first */
+	json_t *fr = get(site, "frames", JSON_ARRAY);
+	assert_int_equal(json_array_size(fr), 3);
+	assert_string_equal(json_string_value(json_array_get(fr, 0)), "main");
+	assert_string_equal(json_string_value(json_array_get(fr, 2)), "leaf");
+	assert_int_equal(json_integer_value(get(site, "outstanding_bytes", JSON_INTEGER)), 30 << 20);
+	double g = json_number_value(get(site, "growth_bytes_per_s", JSON_REAL));
+	assert_true(g > 0.999 * (1 << 20) && g < 1.001 * (1 << 20));
+	assert_real(get(site, "alloc_bytes_per_s", JSON_REAL), 1 << 20);
+	assert_real(get(site, "free_bytes_per_s", JSON_REAL), 0);
+	assert_int_equal(json_integer_value(get(site, "allocs", JSON_INTEGER)), 120);
+	assert_int_equal(json_integer_value(get(site, "frees", JSON_INTEGER)), 0);
+	assert_real(get(site, "oldest_age_s", JSON_REAL), 30);
+	assert_true(json_is_true(get(site, "leak_suspect", JSON_TRUE)));
+	assert_int_equal(json_integer_value(get(site, "touched_bytes", JSON_INTEGER)), 0);
+	assert_real(get(site, "touched_bytes_per_s", JSON_REAL), 0);
+	site = json_array_get(sites, 1);
+	fr = get(site, "frames", JSON_ARRAY);
+	assert_string_equal(json_string_value(json_array_get(fr, 1)), "line\nbreak");
+	assert_int_equal(json_integer_value(get(site, "outstanding_bytes", JSON_INTEGER)), 0);
+	assert_real(get(site, "growth_bytes_per_s", JSON_REAL), 0);
+	assert_real(get(site, "alloc_bytes_per_s", JSON_REAL), 4 << 20);
+	assert_real(get(site, "free_bytes_per_s", JSON_REAL), 4 << 20);
+	assert_int_equal(json_integer_value(get(site, "frees", JSON_INTEGER)), 120);
+	assert_true(json_is_false(get(site, "leak_suspect", JSON_FALSE)));
+	json_decref(root);
+	free(text);
+
+	/* The last 5 s: still growing, too short to suspect. */
+	text = capture(export_json, m, 5, &len);
+	root = json_loadb(text, len, 0, &jerr);
+	assert_non_null(root);
+	site = json_array_get(get(get(root, "alloc", JSON_OBJECT), "sites", JSON_ARRAY), 0);
+	assert_true(json_is_false(get(site, "leak_suspect", JSON_FALSE)));
+	assert_true(json_number_value(get(site, "growth_bytes_per_s", JSON_REAL)) > 0.9 * (1 << 20));
+	json_decref(root);
+	free(text);
+
+	text = capture(export_report, m, 30, &len);
+	for (char *p = text, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_true(nl - p <= 100 + 4);   /* "←", "—": 3 bytes, one column */
+	}
+	assert_non_null(strstr(text, "\nAllocations (2 sites; preload, sampled by bytes: estimates)\n"));
+	assert_non_null(strstr(text, "RSS grows steadily: +1.0M/s over 29 s (R\u00b2 1.00) \u2014 LEAK SUSPECT"));
+	assert_non_null(strstr(text, "  leaf \u2190 run;batch: +1.0M/s, 30.0M outstanding, oldest 30 s \u2014 "
+			       "LEAK SUSPECT\n"));
+	assert_non_null(strstr(text, "      main > run;batch > leaf\n"));
+	assert_non_null(strstr(text, "  line?break \u2190 main: +0B/s, 0B outstanding\n"));
+	free(text);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_usage_sections),
+		cmocka_unit_test(test_alloc_sections),
 		cmocka_unit_test(test_threads_hottest),
 		cmocka_unit_test(test_to_file),
 		cmocka_unit_test(test_unwritable_dir),

@@ -2,8 +2,8 @@
  * binding dispatches in its context and has help, no key is bound twice in
  * one context, and the main paths work on a synthetic model (drill-down and
  * back, re-root, filter with a bad pattern, search, sort, window, freeze,
- * export, the per-thread split, the threads' hottest functions, the Locks
- * and I/O panes and their drill-downs into call sites). */
+ * export, the per-thread split, the threads' hottest functions, the Locks,
+ * I/O and Allocations panes and their drill-downs into call sites). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -100,6 +100,7 @@ static void take_copy(struct app *a)
 	int next = !a->cur;
 
 	a->data[next].per_thread = view_wants_threads(a);
+	a->data[next].want = view_data_want(a);
 	tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
 	a->cur = next;
 }
@@ -665,7 +666,7 @@ static void test_locks_pane(void **state)
 	assert_int_equal(a->tree.focus, TUI_FUNC_SUBJECT);
 	press(a, 127);
 	assert_false(a->tree.active);
-	assert_int_equal(app_data(a)->want.drill, TUI_DRILL_NONE);
+	assert_int_equal(view_data_want(a).drill, TUI_DRILL_NONE);   /* the sites no longer asked */
 	assert_string_equal(cell_of(a, ps->cursor, "LOCK"), "g_ledger");
 	/* Back on the CPU pane, Enter drills into functions as before. */
 	press(a, '1');
@@ -739,6 +740,154 @@ static void test_io_pane(void **state)
 	press(a, KEYS_ESC);
 }
 
+/* Allocation sites over 12 s (a leak needs 10): worker's retain_leak
+ * keeps 1 MiB a second from one stack and 512 KiB from another (one row:
+ * same function and caller); churn allocates 4 MiB a second and frees it
+ * at once.  All through malloc in libc, which is not the site. */
+static void fx_alloc(struct fixture *fx)
+{
+	struct model *m = fx->m;
+	uint32_t mallocf = funcs_intern(m->funcs, "malloc", "libc.so.6");
+	uint32_t retain = funcs_intern(m->funcs, "retain_leak", "prog");
+	uint32_t churn = funcs_intern(m->funcs, "churn", "prog");
+	uint32_t boot = funcs_intern(m->funcs, "boot", "prog");
+	uint32_t sa = stacks_intern(m->stacks, (uint32_t[]){ fx->main_, fx->work, retain, mallocf }, 4);
+	uint32_t sb = stacks_intern(m->stacks,
+				    (uint32_t[]){ fx->main_, boot, fx->work, retain, mallocf }, 5);
+	uint32_t sc = stacks_intern(m->stacks, (uint32_t[]){ fx->main_, fx->work, churn, mallocf }, 4);
+
+	assert_non_null(m->alloc);
+	for (uint64_t s = 1; s <= 12; s++) {
+		uint64_t t = s * 1000000000ULL;
+		alloc_add(m->alloc, t, sa, 0x100000 + s * 64, 1 << 20);
+		alloc_add(m->alloc, t, sb, 0x200000 + s * 64, 512 << 10);
+		alloc_add(m->alloc, t, sc, 0x300000 + s * 64, 4 << 20);
+		alloc_remove(m->alloc, t + 100000000ULL, 0x300000 + s * 64);
+	}
+	alloc_tick(m->alloc, 12500000000ULL);
+	model_tick(m, 12500000000ULL);
+	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "preload");
+}
+
+/* The Allocations pane: copied only while shown, a row per site named by
+ * the function that allocates and its caller, the retainer first by
+ * growth and in the warning colour, churn dim; filter on the names; Enter
+ * opens the site's stacks by live bytes (allocated bytes when it holds
+ * none); faults mode shows touched bytes instead. */
+static void test_alloc_pane(void **state)
+{
+	struct fixture *fx = *state;
+	struct app *a = &fx->a;
+	struct pane_state *ps = &a->panes[2];
+	enum theme_slot slot;
+	char buf[64];
+
+	fx_alloc(fx);
+	take_copy(a);
+	view_update(a);
+	assert_false(app_data(a)->got.alloc);
+	assert_true(press(a, '3') & TUI_REFRESH);
+	assert_ptr_equal(view_pane(a), &pane_alloc);
+	assert_true(app_data(a)->got.alloc);
+	assert_int_equal(ps->nrows, 2);
+	assert_string_equal(pane_alloc.cols[ps->sort_col].title, "GROWTH/s");
+	assert_string_equal(cell_of(a, 0, "SITE"), "retain_leak <- worker");
+	assert_string_equal(cell_of(a, 0, "OUTSTANDING"), "18.0M");
+	assert_int_equal(app_data(a)->allocs[ps->rows[0]].nstacks, 2);
+	assert_true(app_data(a)->allocs[ps->rows[0]].growth_per_s > 0);
+	assert_string_equal(cell_of(a, 1, "SITE"), "churn <- worker");
+	assert_string_equal(cell_of(a, 1, "OUTSTANDING"), "0B");
+	assert_string_equal(cell_of(a, 1, "LEAK?"), "");
+	/* The retainer is a suspect, in the warning colour; churn is dim. */
+	assert_true(app_data(a)->allocs[ps->rows[0]].leak_suspect);
+	assert_string_equal(cell_of(a, 0, "LEAK?"), "LEAK?");
+	pane_alloc.cell(a, ps->rows[0], 0, buf, sizeof buf, &slot);
+	assert_int_equal(slot, THEME_WARM);
+	pane_alloc.cell(a, ps->rows[1], 0, buf, sizeof buf, &slot);
+	assert_int_equal(slot, THEME_COLD);
+	/* Touched columns are faults mode's only. */
+	assert_false(panes_col_shown(a, &pane_alloc, col_of(&pane_alloc, "TOUCHED/s")));
+	assert_true(panes_col_shown(a, &pane_alloc, col_of(&pane_alloc, "ALLOC/s")));
+
+	/* Sort by ALLOC/s: churn allocates more. */
+	press(a, '>');
+	press(a, '>');
+	assert_string_equal(pane_alloc.cols[ps->sort_col].title, "ALLOC/s");   /* over hidden TOUCHED */
+	assert_string_equal(cell_of(a, 0, "SITE"), "churn <- worker");
+	press(a, '<');
+	press(a, '<');
+	assert_string_equal(cell_of(a, 0, "SITE"), "retain_leak <- worker");
+
+	/* The filter matches the site's function or its caller. */
+	press(a, '\\');
+	type(a, "^worker$");
+	press(a, '\n');
+	assert_int_equal(ps->nrows, 2);
+	press(a, KEYS_ESC);
+	press(a, '\\');
+	type(a, "churn");
+	press(a, '\n');
+	assert_int_equal(ps->nrows, 1);
+	press(a, KEYS_ESC);
+	press(a, '/');
+	type(a, "churn");
+	press(a, '\n');
+	assert_int_equal(ps->cursor, 1);
+	press(a, KEYS_FN(KEY_HOME));
+
+	/* Enter: the retainer's two stacks, by live bytes, under the site. */
+	assert_true(press(a, '\n') & TUI_REFRESH);
+	assert_true(a->tree.active);
+	assert_int_equal(a->tree.src, TUI_DRILL_ALLOC);
+	assert_int_equal(a->tree.focus, TUI_FUNC_SUBJECT);
+	assert_int_equal(app_data(a)->site_weight, TUI_WEIGHT_LIVE);
+	assert_int_equal(app_data(a)->site_total, 18 << 20);
+	assert_string_equal(tree_row_label(a, 0), "retain_leak <- worker");
+	assert_string_equal(tui_data_func_module(app_data(a), TUI_FUNC_SUBJECT), "allocation site");
+	assert_string_equal(tree_row_label(a, 1), "malloc");
+	assert_string_equal(tree_row_label(a, 2), "retain_leak");
+	assert_string_equal(tree_row_label(a, 3), "worker");
+	assert_string_equal(tree_row_label(a, 4), "main");
+	assert_int_equal(tree_row_node(a, 4)->total, 12 << 20);
+	assert_string_equal(tree_row_label(a, 5), "boot");
+	assert_int_equal(tree_row_node(a, 5)->total, 6 << 20);
+	assert_int_equal(a->tree.nrows, a->tree.ncaller_rows);
+	press(a, KEYS_ESC);
+	assert_false(a->tree.active);
+	/* Churn holds nothing: its tree is by what it allocated. */
+	press(a, KEYS_FN(KEY_END));
+	press(a, '\n');
+	assert_int_equal(app_data(a)->site_weight, TUI_WEIGHT_ALLOCATED);
+	assert_int_equal(app_data(a)->site_total, 48 << 20);
+	assert_string_equal(tree_row_label(a, 0), "churn <- worker");
+	press(a, KEYS_ESC);
+
+	/* Faults mode: touched bytes, sorted by their rate; the site skips
+	 * libc's memset and the kernel. */
+	uint32_t touch = funcs_intern(fx->m->funcs, "touch_pages", "prog");
+	uint32_t memsetf = funcs_intern(fx->m->funcs, "memset", "libc.so.6");
+	uint32_t kern = funcs_intern(fx->m->funcs, "clear_page_erms", "[kernel]");
+	uint32_t st = stacks_intern(fx->m->stacks,
+				    (uint32_t[]){ fx->main_, fx->work, touch, memsetf, kern }, 5);
+	for (uint64_t s = 1; s <= 10; s++)
+		alloc_add_fault(fx->m->alloc, s * 1000000000ULL, st, 64 << 10);
+	snprintf(fx->m->target.alloc_mode, sizeof fx->m->target.alloc_mode, "faults");
+	take_copy(a);
+	view_update(a);
+	assert_true(panes_col_shown(a, &pane_alloc, col_of(&pane_alloc, "TOUCHED/s")));
+	assert_true(panes_col_shown(a, &pane_alloc, col_of(&pane_alloc, "TOUCHED")));
+	assert_false(panes_col_shown(a, &pane_alloc, col_of(&pane_alloc, "GROWTH/s")));
+	assert_false(panes_col_shown(a, &pane_alloc, col_of(&pane_alloc, "OUTSTANDING")));
+	assert_string_equal(pane_alloc.cols[ps->sort_col].title, "TOUCHED/s");
+	assert_string_equal(cell_of(a, 0, "SITE"), "touch_pages <- worker");
+	assert_string_equal(cell_of(a, 0, "TOUCHED"), "640.0K");
+	press(a, KEYS_FN(KEY_HOME));
+	press(a, '\n');
+	assert_int_equal(app_data(a)->site_weight, TUI_WEIGHT_TOUCHED);
+	assert_string_equal(tree_row_label(a, 1), "clear_page_erms");
+	press(a, KEYS_ESC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +900,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads_hottest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_pane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_pane, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,7 @@ static void test_callchain_sample(void **state)
 {
 	struct rec r;
 	struct event ev;
-	uint64_t ips[PERF_MAX_STACK_DEPTH];
+	struct perf_record_scratch scr;
 
 	start(&r);
 	put64(&r, 0x401000);                 /* ip */
@@ -77,7 +77,7 @@ static void test_callchain_sample(void **state)
 	put64(&r, 0x403000);
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
 
-	assert_true(perf_record_decode(h, &cpu_cc, &ev, ips));
+	assert_true(perf_record_decode(h, &cpu_cc, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_SAMPLE);
 	assert_int_equal(ev.sample.pid, 100);
 	assert_int_equal(ev.sample.tid, 101);
@@ -98,7 +98,7 @@ static void test_dwarf_sample(void **state)
 	uint8_t stack[64];
 	struct rec r;
 	struct event ev;
-	uint64_t ips[PERF_MAX_STACK_DEPTH];
+	struct perf_record_scratch scr;
 
 	for (size_t i = 0; i < sizeof stack; i++)
 		stack[i] = (uint8_t)i;
@@ -115,7 +115,7 @@ static void test_dwarf_sample(void **state)
 	put64(&r, 40);                       /* dyn_size: bytes really copied */
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 
-	assert_true(perf_record_decode(h, &cpu_dwarf, &ev, ips));
+	assert_true(perf_record_decode(h, &cpu_dwarf, &ev, &scr));
 	assert_true(ev.sample.kernel);
 	assert_true(ev.sample.has_regs);
 	assert_int_equal(ev.sample.regs[EVENT_REG_BX], 11);
@@ -129,14 +129,14 @@ static void test_dwarf_sample(void **state)
 	/* A record cut short inside the stack copy is rejected, not overread. */
 	r.len -= 16;
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
-	assert_false(perf_record_decode(h, &cpu_dwarf, &ev, ips));
+	assert_false(perf_record_decode(h, &cpu_dwarf, &ev, &scr));
 }
 
 static void test_no_user_regs(void **state)
 {
 	struct rec r;
 	struct event ev;
-	uint64_t ips[PERF_MAX_STACK_DEPTH];
+	struct perf_record_scratch scr;
 
 	start(&r);
 	put64(&r, 0xffffffff81000000ULL);
@@ -147,7 +147,7 @@ static void test_no_user_regs(void **state)
 	put64(&r, 0);                           /* no stack, and so no dyn_size */
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 
-	assert_true(perf_record_decode(h, &cpu_dwarf, &ev, ips));
+	assert_true(perf_record_decode(h, &cpu_dwarf, &ev, &scr));
 	assert_false(ev.sample.has_regs);
 	assert_int_equal(ev.sample.stack_size, 0);
 }
@@ -164,7 +164,7 @@ static void test_mmap2(void **state)
 	char padded[40] = { 0 };
 	struct rec r;
 	struct event ev;
-	uint64_t ips[1];
+	struct perf_record_scratch scr;
 
 	memcpy(padded, path, sizeof path);
 	start(&r);
@@ -180,7 +180,7 @@ static void test_mmap2(void **state)
 	trailer(&r, 100, 102, 777);
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_MMAP2, 0);
 
-	assert_true(perf_record_decode(h, &base, &ev, ips));
+	assert_true(perf_record_decode(h, &base, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_MMAP);
 	assert_int_equal(ev.time_ns, 777);
 	assert_int_equal(perf_record_time(h, BASE_TYPE), 777);
@@ -198,7 +198,7 @@ static void test_comm_fork_lost(void **state)
 	char name[16] = "worker-7";
 	struct rec r;
 	struct event ev;
-	uint64_t ips[1];
+	struct perf_record_scratch scr;
 	uint32_t ids[4] = { 100, 100, 105, 101 };
 
 	start(&r);
@@ -206,7 +206,7 @@ static void test_comm_fork_lost(void **state)
 	put(&r, name, sizeof name);
 	trailer(&r, 100, 105, 9);
 	assert_true(perf_record_decode(finish(&r, PERF_RECORD_COMM, PERF_RECORD_MISC_COMM_EXEC),
-				       &base, &ev, ips));
+				       &base, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_COMM);
 	assert_string_equal(ev.comm.comm, "worker-7");
 	assert_true(ev.comm.exec);
@@ -215,28 +215,28 @@ static void test_comm_fork_lost(void **state)
 	put(&r, ids, sizeof ids);
 	put64(&r, 10);
 	trailer(&r, 100, 105, 10);
-	assert_true(perf_record_decode(finish(&r, PERF_RECORD_FORK, 0), &base, &ev, ips));
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_FORK, 0), &base, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_THREAD_START);
 	assert_int_equal(ev.thread.pid, 100);
 	assert_int_equal(ev.thread.tid, 105);
 	assert_int_equal(ev.thread.ptid, 101);
-	assert_true(perf_record_decode(finish(&r, PERF_RECORD_EXIT, 0), &base, &ev, ips));
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_EXIT, 0), &base, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_THREAD_EXIT);
 
 	start(&r);
 	put64(&r, 1);      /* id */
 	put64(&r, 37);     /* lost */
 	trailer(&r, 0, 0, 11);
-	assert_true(perf_record_decode(finish(&r, PERF_RECORD_LOST, 0), &base, &ev, ips));
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_LOST, 0), &base, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_LOST);
 	assert_int_equal(ev.lost.count, 37);
 
 	/* Records we don't use, and a COMM too short to hold a name. */
-	assert_false(perf_record_decode(finish(&r, PERF_RECORD_THROTTLE, 0), &base, &ev, ips));
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_THROTTLE, 0), &base, &ev, &scr));
 	start(&r);
 	put64(&r, 0);
 	put64(&r, 0);
-	assert_false(perf_record_decode(finish(&r, PERF_RECORD_COMM, 0), &base, &ev, ips));
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_COMM, 0), &base, &ev, &scr));
 }
 
 /* A raw_syscalls payload: the common header (type, flags, preempt, pid),
@@ -262,7 +262,7 @@ static void test_syscall_enter_exit(void **state)
 	int64_t ret = -11;
 	struct rec r;
 	struct event ev;
-	uint64_t ips[1];
+	struct perf_record_scratch scr;
 	const struct perf_event_header *h;
 
 	start(&r);
@@ -274,7 +274,7 @@ static void test_syscall_enter_exit(void **state)
 	assert_int_equal(r.len % 8, 0);
 	assert_int_equal(perf_record_id(h), 4242);
 	assert_int_equal(perf_record_time(h, TRACE_TYPE), 123456789);
-	assert_true(perf_record_decode(h, &sys_enter, &ev, ips));
+	assert_true(perf_record_decode(h, &sys_enter, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_SYSCALL_ENTER);
 	assert_int_equal(ev.time_ns, 123456789);
 	assert_int_equal(ev.syscall.pid, 100);
@@ -284,7 +284,7 @@ static void test_syscall_enter_exit(void **state)
 	/* A payload too short for args[] (a format we misread) is rejected. */
 	struct perf_record_layout bad = sys_enter;
 	bad.raw.args = 40;
-	assert_false(perf_record_decode(h, &bad, &ev, ips));
+	assert_false(perf_record_decode(h, &bad, &ev, &scr));
 
 	start(&r);
 	put64(&r, 4243);
@@ -293,14 +293,14 @@ static void test_syscall_enter_exit(void **state)
 	put_raw(&r, 202, (const uint64_t *)&ret, 1);
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 	assert_int_equal(perf_record_id(h), 4243);
-	assert_true(perf_record_decode(h, &sys_exit, &ev, ips));
+	assert_true(perf_record_decode(h, &sys_exit, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_SYSCALL_EXIT);
 	assert_int_equal(ev.syscall.nr, 202);
 	assert_int_equal(ev.syscall.ret, -11);
 	assert_int_equal(ev.time_ns, 123459999);
 	/* Cut inside the payload: rejected. */
 	r.len -= 8;
-	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &sys_exit, &ev, ips));
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &sys_exit, &ev, &scr));
 }
 
 static void test_syscall_stack(void **state)
@@ -310,7 +310,7 @@ static void test_syscall_stack(void **state)
 	uint8_t stack[32];
 	struct rec r;
 	struct event ev;
-	uint64_t ips[1];
+	struct perf_record_scratch scr;
 	const struct perf_event_header *h;
 
 	memset(stack, 0xab, sizeof stack);
@@ -326,7 +326,7 @@ static void test_syscall_stack(void **state)
 	put(&r, stack, sizeof stack);
 	put64(&r, 24);
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
-	assert_true(perf_record_decode(h, &sys_stack, &ev, ips));
+	assert_true(perf_record_decode(h, &sys_stack, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_SYSCALL_STACK);
 	assert_int_equal(ev.sample.tid, 104);
 	assert_int_equal(ev.sample.syscall_nr, 1);
@@ -346,7 +346,7 @@ static void test_identifier(void **state)
 	char name[16] = "late-thread";
 	struct rec r;
 	struct event ev;
-	uint64_t ips[PERF_MAX_STACK_DEPTH];
+	struct perf_record_scratch scr;
 	const struct perf_event_header *h;
 
 	/* The identifier comes first, before the ip. */
@@ -361,7 +361,7 @@ static void test_identifier(void **state)
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
 	assert_int_equal(perf_record_id(h), 5151);
 	assert_int_equal(perf_record_time(h, st), 31337);
-	assert_true(perf_record_decode(h, &cpu, &ev, ips));
+	assert_true(perf_record_decode(h, &cpu, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_SAMPLE);
 	assert_int_equal(ev.sample.ip, 0x401000);
 	assert_int_equal(ev.sample.tid, 101);
@@ -379,7 +379,7 @@ static void test_identifier(void **state)
 	h = finish(&r, PERF_RECORD_COMM, 0);
 	assert_int_equal(perf_record_id(h), 5151);
 	assert_int_equal(perf_record_time(h, st), 424242);
-	assert_true(perf_record_decode(h, &cpu, &ev, ips));
+	assert_true(perf_record_decode(h, &cpu, &ev, &scr));
 	assert_int_equal(ev.kind, EVENT_COMM);
 	assert_int_equal(ev.time_ns, 424242);
 	assert_string_equal(ev.comm.comm, "late-thread");
@@ -422,6 +422,133 @@ static void test_tracepoint_format(void **state)
 	assert_false(tracepoints_filter(true, true, filter, 20));
 }
 
+static void test_fault(void **state)
+{
+	const uint64_t st = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+			    PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_CALLCHAIN;
+	/* No PERIOD in the record: the layout's fixed period is the weight. */
+	const struct perf_record_layout fault = { st, EVENT_FAULT, 64, { 0 }, 0, 0 };
+	struct perf_record_scratch scr;
+	struct rec r;
+	struct event ev;
+
+	start(&r);
+	put64(&r, 77);                       /* identifier */
+	put64(&r, 0x7f0000001234);           /* ip: memset */
+	put32x2(&r, 10, 11);
+	put64(&r, 999);                      /* time */
+	put64(&r, 0x7f1234567000);           /* addr: the page touched */
+	put64(&r, 3);
+	put64(&r, (uint64_t)PERF_CONTEXT_USER);
+	put64(&r, 0x7f0000001234);
+	put64(&r, 0x401000);
+	assert_true(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER),
+				       &fault, &ev, &scr));
+	assert_int_equal(ev.kind, EVENT_FAULT);
+	assert_int_equal(ev.time_ns, 999);
+	assert_int_equal(ev.sample.tid, 11);
+	assert_int_equal(ev.sample.period, 64);
+	assert_int_equal(ev.sample.addr, 0x7f1234567000);
+	assert_int_equal(ev.sample.ip, 0x7f0000001234);
+	assert_int_equal(ev.sample.nr_ips, 2);
+	assert_int_equal(ev.sample.ips[1], 0x401000);
+}
+
+#define REG(n) (1ULL << (n))
+#define UNWIND_REGS ((1ULL << 1) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | (0xfULL << 20))
+#define PROBE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER)
+
+static void test_alloc_call(void **state)
+{
+	/* calloc's entry with a stack: SI(4) DI(5) join the unwinding set,
+	 * and the registers come in bit order: BX SI DI BP SP IP R12-R15. */
+	const uint64_t mask = UNWIND_REGS | REG(PERF_RECORD_REG_SI) | REG(PERF_RECORD_REG_DI);
+	const struct perf_record_layout call = { PROBE_TYPE | PERF_SAMPLE_STACK_USER,
+		EVENT_ALLOC_CALL, 16, { 0 }, EVENT_ALLOC_CALLOC, mask };
+	const struct perf_record_layout realloc_call = { PROBE_TYPE | PERF_SAMPLE_STACK_USER,
+		EVENT_ALLOC_CALL, 16, { 0 }, EVENT_ALLOC_REALLOC, mask };
+	static const uint64_t regs[] = { 1, 10, 100, 6, 0x7ffd0000, 0x7f00000a0000, 20, 21, 22, 23 };
+	uint8_t stack[16] = { 0x34, 0x12, 0x40 };   /* [sp]: the return address 0x401234 */
+	struct perf_record_scratch scr;
+	struct rec r;
+	struct event ev;
+
+	start(&r);
+	put64(&r, 5);
+	put32x2(&r, 10, 12);
+	put64(&r, 4242);
+	put64(&r, PERF_SAMPLE_REGS_ABI_64);
+	for (size_t i = 0; i < 10; i++)
+		put64(&r, regs[i]);
+	put64(&r, sizeof stack);
+	put(&r, stack, sizeof stack);
+	put64(&r, sizeof stack);
+	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+
+	assert_true(perf_record_decode(h, &call, &ev, &scr));
+	assert_int_equal(ev.kind, EVENT_ALLOC_CALL);
+	assert_int_equal(ev.alloc_call.tid, 12);
+	assert_int_equal(ev.alloc_call.fn, EVENT_ALLOC_CALLOC);
+	assert_int_equal(ev.alloc_call.size, 100 * 10);     /* nmemb (DI) * size (SI) */
+	assert_int_equal(ev.alloc_call.old_addr, 0);
+	assert_int_equal(ev.alloc_call.weight, 16);
+	assert_non_null(ev.alloc_call.sample);
+	assert_true(ev.alloc_call.sample->has_regs);
+	assert_int_equal(ev.alloc_call.sample->regs[EVENT_REG_IP], 0x7f00000a0000);
+	assert_int_equal(ev.alloc_call.sample->regs[EVENT_REG_SP], 0x7ffd0000);
+	assert_int_equal(ev.alloc_call.sample->regs[EVENT_REG_R15], 23);
+	assert_int_equal(ev.alloc_call.sample->ip, 0x7f00000a0000);
+	assert_int_equal(ev.alloc_call.sample->stack_size, 16);
+	assert_int_equal(ev.alloc_call.sample->period, 16);
+
+	assert_true(perf_record_decode(h, &realloc_call, &ev, &scr));
+	assert_int_equal(ev.alloc_call.old_addr, 100);      /* DI */
+	assert_int_equal(ev.alloc_call.size, 10);           /* SI */
+}
+
+static void test_alloc_return_free(void **state)
+{
+	const struct perf_record_layout ret = { PROBE_TYPE, EVENT_ALLOC_RETURN, 0, { 0 },
+		EVENT_ALLOC_MALLOC, REG(PERF_RECORD_REG_AX) };
+	const struct perf_record_layout fr = { PROBE_TYPE, EVENT_FREE, 0, { 0 }, 0,
+		REG(PERF_RECORD_REG_DI) };
+	struct perf_record_scratch scr;
+	struct rec r;
+	struct event ev;
+
+	start(&r);
+	put64(&r, 6);
+	put32x2(&r, 10, 13);
+	put64(&r, 5000);
+	put64(&r, PERF_SAMPLE_REGS_ABI_64);
+	put64(&r, 0x55550000abc0);
+	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+
+	assert_true(perf_record_decode(h, &ret, &ev, &scr));
+	assert_int_equal(ev.kind, EVENT_ALLOC_RETURN);
+	assert_int_equal(ev.alloc_return.tid, 13);
+	assert_int_equal(ev.alloc_return.addr, 0x55550000abc0);
+	assert_int_equal(ev.time_ns, 5000);
+	assert_true(perf_record_decode(h, &fr, &ev, &scr));
+	assert_int_equal(ev.kind, EVENT_FREE);
+	assert_int_equal(ev.free.addr, 0x55550000abc0);
+
+	/* No user registers (ABI none): not a usable hit. */
+	start(&r);
+	put64(&r, 6);
+	put32x2(&r, 10, 13);
+	put64(&r, 5000);
+	put64(&r, PERF_SAMPLE_REGS_ABI_NONE);
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &fr, &ev, &scr));
+	/* Cut short inside the registers. */
+	start(&r);
+	put64(&r, 6);
+	put32x2(&r, 10, 13);
+	put64(&r, 5000);
+	put64(&r, PERF_SAMPLE_REGS_ABI_64);
+	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &fr, &ev, &scr));
+}
+
 static void test_regs_mask(void **state)
 {
 	/* BX(1) BP(6) SP(7) IP(8) R12-R15(20-23); never DS/ES/FS/GS (EINVAL). */
@@ -441,6 +568,9 @@ int main(void)
 		cmocka_unit_test(test_syscall_stack),
 		cmocka_unit_test(test_identifier),
 		cmocka_unit_test(test_tracepoint_format),
+		cmocka_unit_test(test_fault),
+		cmocka_unit_test(test_alloc_call),
+		cmocka_unit_test(test_alloc_return_free),
 		cmocka_unit_test(test_regs_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

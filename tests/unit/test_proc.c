@@ -52,6 +52,51 @@ static void test_parse_io(void **state)
 	assert_false(proc_parse_io("rchar: 1\nwchar: 2\nread_bytes: 3\n", &s));
 }
 
+static void test_parse_mem(void **state)
+{
+	struct event_proc_stats s;
+	const char *status = "Name:\tx\nVmPeak:\t 9 kB\nVmData:\t  5000 kB\nVmRSS:\t 300 kB\n"
+			     "RssAnon:\t 200 kB\nRssFile:\t 90 kB\nRssShmem:\t 10 kB\n"
+			     "VmStk:\t 132 kB\nVmSwap:\t 7 kB\nHugetlbPages:\t 0 kB\n";
+
+	memset(&s, 0, sizeof s);
+	assert_true(proc_parse_mem(status, &s));
+	assert_int_equal(s.rss_anon, 200 * 1024);
+	assert_int_equal(s.rss_file, 90 * 1024);
+	assert_int_equal(s.rss_shmem, 10 * 1024);
+	assert_int_equal(s.vm_data, 5000 * 1024);
+	assert_int_equal(s.vm_swap, 7 * 1024);
+	/* One missing (a kernel without VmSwap, a kernel thread): nothing is
+	 * written, so no field reads as a false zero. */
+	memset(&s, 0, sizeof s);
+	assert_false(proc_parse_mem("RssAnon:\t1 kB\nRssFile:\t2 kB\nRssShmem:\t3 kB\n"
+				    "VmData:\t4 kB\n", &s));
+	assert_int_equal(s.rss_anon, 0);
+	assert_false(proc_parse_mem("Name:\tkworker\n", &s));
+}
+
+static void test_parse_maps_summary(void **state)
+{
+	uint64_t heap = 1;
+	uint32_t n = 0;
+	const char *maps =
+		"55d0c0a00000-55d0c0a02000 r--p 00000000 08:01 123  /usr/bin/x\n"
+		"55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0    [heap]\n"
+		"7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \n"
+		"7f0000200000-7f0000201000 r--p 00000000 08:01 9    /tmp/odd [heap] name\n"
+		"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0    [stack]";
+
+	assert_true(proc_parse_maps_summary(maps, &heap, &n));
+	assert_int_equal(n, 5);
+	assert_int_equal(heap, 0x21000);
+	/* No [heap] (nothing brk'd yet, or a static binary's own): 0. */
+	assert_true(proc_parse_maps_summary("7f0000000000-7f0000100000 rw-p 00000000 00:00 0\n",
+					    &heap, &n));
+	assert_int_equal(heap, 0);
+	assert_int_equal(n, 1);
+	assert_false(proc_parse_maps_summary("", &heap, &n));
+}
+
 static void test_read_self(void **state)
 {
 	struct event_proc_stats s;
@@ -60,6 +105,10 @@ static void test_read_self(void **state)
 	assert_int_equal(s.pid, (uint32_t)getpid());
 	assert_true(s.has_rss);
 	assert_true(s.rss_bytes > 0);
+	assert_true(s.has_mem);
+	assert_true(s.rss_anon > 0 && s.rss_anon <= s.rss_bytes);
+	assert_true(s.has_maps);
+	assert_true(s.nr_maps > 5);
 	/* /proc/self/io exists on kernels with task I/O accounting (all the
 	 * distributions'); without it has_io is false, not an error. */
 	if (access("/proc/self/io", R_OK) == 0) {
@@ -69,6 +118,8 @@ static void test_read_self(void **state)
 	proc_read_stats(0x7ffffff0, &s);   /* no such process */
 	assert_false(s.has_rss);
 	assert_false(s.has_io);
+	assert_false(s.has_mem);
+	assert_false(s.has_maps);
 }
 
 static void test_parse_syscall(void **state)
@@ -140,6 +191,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_rss),
 		cmocka_unit_test(test_parse_io),
+		cmocka_unit_test(test_parse_mem),
+		cmocka_unit_test(test_parse_maps_summary),
 		cmocka_unit_test(test_read_self),
 		cmocka_unit_test(test_parse_syscall),
 		cmocka_unit_test(test_thread_io_self),

@@ -1,0 +1,284 @@
+#!/bin/sh
+# Allocation growth in attach mode, against the alloc_sites fixture: one
+# thread retains ~2 MiB/s from retain_leak() (blocks of 64–256 KiB, memset,
+# never freed: RSS grows by the same rate), another allocates and frees
+# small blocks in a bounded pool from churn() (a lot of malloc/free, no
+# growth).  Two batch runs with --snapshot, each on its own fixture:
+#
+#   1. default (alloc mode "faults": sampled page faults): the first site by
+#      touched bytes/s goes through retain_leak, and all retain_leak sites
+#      together touch within ±25 % of the fixture's retained rate; churn
+#      touches next to nothing (under 10 % of that) and shows no growth;
+#      alloc.rss_growth_bytes_per_s within ±25 % of the RSS growth the
+#      fixture read itself (/proc/self/statm at its window's bounds).
+#   2. --alloc-sites (mode "uprobes" on malloc/free), over 11 s, long
+#      enough for the leak rules (10 s): retain_leak first by
+#      growth_bytes_per_s, within ±25 % of the truth, a leak suspect, and the
+#      process a leak suspect by its RSS trend;
+#      churn's growth under 10 % of that (in absolute value) and not a
+#      suspect; its allocation rate matches the fixture's count; the RSS
+#      slope as in 1.  Skipped (with the reason) if uprobes are refused,
+#      unless KPROF_REQUIRE_PERF=1.
+#
+# The window: the fixture measures from SIGUSR1, sent once kprof-top has
+# attached and its perf fd count has held still for 0.5 s (page-fault events
+# and uprobes are perf fds too), to SIGUSR2, which writes the truth; then
+# SIGINT ends kprof-top at once (it writes the snapshot and leaves the
+# target running).  kprof-top's window is the fixture's plus its settling
+# time at the start; the fixture's rates are steady (paced from its
+# start, long before the attach), so both windows see the same rates.  The
+# retained blocks are kept to 64–256 KiB (--block-max), ~14 a second, so a
+# 3 s window is not lumpy (one 1 MiB block more or less would be 16 %).
+# Churn runs at 30 000 pairs/s in run 2: every probed malloc+free costs
+# microseconds (bench/alloc.sh), and at the default million pairs/s the
+# probes alone would take more than the machine's CPUs.  That is still
+# ~8 MB/s allocated and freed against the 2 MiB/s retained.  The probed
+# calls are sampled by bytes, as in launch mode: at the default mean
+# (512 KiB) 11 s of a 2 MiB/s leak are ~45 samples, ±15 % by chance alone,
+# so run 2 asks for one per 64 KiB (--alloc-sample 64), where nearly every
+# retained block (>= 64 KiB) is taken.
+set -eu
+. "$(dirname "$0")/../lib.sh"
+setup_test
+require_perf_events
+
+RATE=2097152   # bytes/s retained
+# Seconds the fixture measures: short with page faults; with uprobes long
+# enough for the leak rules (alloc.h: ALLOC_LEAK_MIN_SECS, usage.h:
+# USAGE_LEAK_MIN_SECS, both 10 s of the run), so leak_suspect is checked.
+WINDOW_FAULTS=3
+WINDOW_UPROBES=11
+LEAK_MIN_SECS=10
+
+# Number of perf event fds PID holds (one ls, cheap enough to poll).
+perf_fd_count() {
+	# shellcheck disable=SC2010 # it greps the link targets, not file names
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event' || true
+}
+
+# wait_events_settled PID: bounded wait until kprof-top's perf fd count has
+# not changed for 0.5 s (CPU events first; page-fault events and uprobes
+# may follow, and the window must not start before those).
+wait_events_settled() {
+	_prev=-1 _same=0 _n=0
+	while [ "$_same" -lt 10 ]; do
+		alive "$1" || fail "kprof-top (pid $1) ended while opening its events; stderr: $(head -c 400 "$T/err")"
+		_c=$(perf_fd_count "$1")
+		if [ "$_c" -eq "$_prev" ]; then _same=$((_same + 1)); else _same=0; fi
+		_prev=$_c
+		_n=$((_n + 1))
+		[ "$_n" -le 300 ] || fail "kprof-top's perf fd count did not settle within 15 s (now $_c)"
+		sleep 0.05
+	done
+	log "kprof-top holds $_prev perf event fds"
+}
+
+# measure NAME WINDOW CHURN_RATE [KPROF ARGS...]: start a fixture, attach
+# kprof-top over its window; leaves $T/NAME.json (snapshot),
+# $T/NAME.truth.json and $T/NAME.err.
+measure() {
+	m_name=$1 m_window=$2 m_churn=$3
+	shift 3
+	start_fixture alloc_sites "$T/$m_name.ready" --seconds 120 --retain-rate "$RATE" \
+		--block-max 262144 --churn-rate "$m_churn" --truth "$T/$m_name.truth.json"
+	m_pid=$FIXTURE_PID
+	spawn "$KPROF_TOP" -b --duration 60 "$@" -p "$m_pid" --snapshot "$T/$m_name.json" \
+		>"$T/$m_name.out" 2>"$T/err"
+	m_kpid=$BG_PID
+	wait_attached "$m_kpid"
+	wait_events_settled "$m_kpid"
+	kill -USR1 "$m_pid"
+	# The measured window itself: a fixed length of steady allocation.
+	sleep "$m_window"
+	kill -USR2 "$m_pid"
+	wait_for_file "$T/$m_name.truth.json" 10 "alloc_sites' truth" "$m_pid"
+	alive "$m_kpid" || fail "kprof-top ($*) ended before the fixture's window closed; stderr: $(head -c 400 "$T/err")"
+	kill -INT "$m_kpid"
+	wait_exit "$m_kpid" 30
+	cp "$T/err" "$T/$m_name.err"
+	expect_status "$RC" 0 "kprof-top -b $* -p $m_pid, ended by SIGINT"
+	[ -s "$T/$m_name.json" ] || fail "kprof-top $*: no snapshot written"
+	# The target must outlive the profiler, untraced and unharmed.
+	alive "$m_pid" || fail "the fixture died while kprof-top $* was attached"
+	stop_fixture "$m_pid" "$T/$m_name.truth.json"
+}
+
+# The checks both runs share; argv: snapshot, truth, expected mode, the
+# leak rules' minimum run in seconds (0: the run is too short for them).
+CHECKS='
+snap, truth, want_mode = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
+leak_min = float(sys.argv[4])
+alloc = snap.get("alloc")
+if not isinstance(alloc, dict): fail("the snapshot has no alloc section")
+problems = []
+def bad(msg):
+    # Every check runs; the test fails at the end with all that failed.
+    problems.append(msg)
+    note("FAIL: " + msg)
+def num(d, k):
+    v = d.get(k)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        fail("%s is %r, not a number" % (k, v))
+    return float(v)
+def near(what, got, want, tol):
+    note("%s: kprof-top %.0f, truth %.0f (%+.1f %%, allowed ±%.0f %%)"
+         % (what, got, want, 100.0 * (got - want) / want if want else 0, 100 * tol))
+    if abs(got - want) > tol * want:
+        bad("%s %.0f is off the truth %.0f by more than %.0f %%" % (what, got, want, 100 * tol))
+def frames_of(site): return [frame_name(str(f)) for f in site.get("frames") or []]
+def is_retain(site): return "retain_leak" in frames_of(site)
+def is_churn(site):
+    f = frames_of(site)
+    return "churn" in f and "retain_leak" not in f
+def show(site, key):
+    return "%s %.0f B/s: %s" % (key, float(site.get(key, 0) or 0), ";".join(frames_of(site)[-5:]))
+
+ret, churn = truth["sites"]["retain_leak"], truth["sites"]["churn"]
+win = truth["window"]["seconds"]
+note("fixture over %.2f s: retain_leak kept %d bytes in %d blocks (%.0f B/s; asked %.0f), churn"
+     " %d pairs (%.0f/s, %.1f MB/s), RSS %d -> %d (%.0f B/s)"
+     % (win, ret["retained_bytes"], ret["blocks"], ret["bytes_per_s"], truth["retain_rate"],
+        churn["allocs"], churn["allocs_per_s"], churn["bytes_allocated"] / win / 1e6,
+        truth["rss"]["start_bytes"], truth["rss"]["end_bytes"], truth["rss"]["growth_bytes_per_s"]))
+# The fixture did what the test relies on.
+if ret["blocks"] < 20 or abs(ret["bytes_per_s"] - truth["retain_rate"]) > 0.2 * truth["retain_rate"]:
+    fail("the fixture retained %.0f B/s in %d blocks, not the %.0f it was asked for: loaded machine?"
+         % (ret["bytes_per_s"], ret["blocks"], truth["retain_rate"]))
+if churn["bytes_allocated"] < 3 * ret["retained_bytes"]:
+    fail("churn allocated only %d bytes against %d retained: it did not churn"
+         % (churn["bytes_allocated"], ret["retained_bytes"]))
+rss_truth = truth["rss"]["growth_bytes_per_s"]
+if not truth["rss"]["start_bytes"] or rss_truth <= 0:
+    fail("the fixture could not read its RSS: %r" % truth["rss"])
+
+mode = alloc.get("mode")
+note("alloc.mode %r, note %r" % (mode, alloc.get("note")))
+if mode != want_mode:
+    fail("alloc.mode is %r, expected %r (note: %r)" % (mode, want_mode, alloc.get("note")))
+if not isinstance(alloc.get("memory"), dict):
+    bad("alloc.memory is %r, expected an object" % (alloc.get("memory"),))
+
+# The memory trend: RSS slope over the window against the fixture own.
+near("alloc.rss_growth_bytes_per_s", num(alloc, "rss_growth_bytes_per_s"), rss_truth, 0.25)
+if num(alloc, "rss_bytes") < truth["rss"]["start_bytes"]:
+    bad("alloc.rss_bytes %d is below the RSS the fixture had at its window start (%d)"
+        % (num(alloc, "rss_bytes"), truth["rss"]["start_bytes"]))
+r2 = alloc.get("rss_fit_r2")
+note("rss_fit_r2 %r, anon_growth_bytes_per_s %r, leak_suspect %r (%r)"
+     % (r2, alloc.get("anon_growth_bytes_per_s"), alloc.get("leak_suspect"), alloc.get("leak_reason")))
+if not isinstance(r2, (int, float)) or not (0.9 <= r2 <= 1.0 + 1e-9):
+    bad("rss_fit_r2 %r: a steady 2 MiB/s ramp fits a line (expected 0.9..1)" % (r2,))
+if alloc.get("anon_growth_bytes_per_s") is not None:
+    near("alloc.anon_growth_bytes_per_s", num(alloc, "anon_growth_bytes_per_s"), rss_truth, 0.25)
+dur = num(snap, "duration_s")
+if leak_min:
+    # Long enough for the leak rules: a steady ramp must be called a leak.
+    if dur < leak_min + 1:
+        fail("duration_s %.2f: too short for the leak rules (%.0f s), the test would test nothing"
+             % (dur, leak_min))
+    if alloc.get("leak_suspect") is not True or not alloc.get("leak_reason"):
+        bad("alloc.leak_suspect %r (leak_reason %r) after %.1f s of RSS growing %.0f B/s"
+            % (alloc.get("leak_suspect"), alloc.get("leak_reason"), dur, rss_truth))
+elif alloc.get("leak_suspect") and not alloc.get("leak_reason"):
+    bad("alloc.leak_suspect is true with no leak_reason")
+
+sites = alloc.get("sites")
+if not isinstance(sites, list) or not sites:
+    fail("alloc.sites is empty (%r); note %r" % (sites, alloc.get("note")))
+for s in sites[:6]:
+    note("site: growth %.0f, touched %.0f, alloc %.0f B/s, outstanding %s, suspect %s: %s"
+         % (float(s.get("growth_bytes_per_s", 0) or 0), float(s.get("touched_bytes_per_s", 0) or 0),
+            float(s.get("alloc_bytes_per_s", 0) or 0), s.get("outstanding_bytes"),
+            s.get("leak_suspect"), ";".join(frames_of(s)[-5:])))
+retain_sites = [s for s in sites if is_retain(s)]
+churn_sites = [s for s in sites if is_churn(s)]
+if not retain_sites:
+    fail("no site goes through retain_leak; top sites: %s"
+         % [";".join(frames_of(s)[-4:]) for s in sites[:5]])
+'
+
+# ---- 1. page-fault sampling (the default) -----------------------------------
+measure faults "$WINDOW_FAULTS" 1000000
+json_check "$T/faults.json" "$T/faults.truth.json" faults 0 <<PY
+$CHECKS
+key = "touched_bytes_per_s"
+if not is_retain(sites[0]):
+    bad("the first site does not go through retain_leak (%s)" % show(sites[0], key))
+top = max(sites, key=lambda s: float(s.get(key, 0) or 0))
+if not is_retain(top):
+    bad("the site touching the most bytes/s does not go through retain_leak (%s)" % show(top, key))
+touched = sum(float(s.get(key, 0) or 0) for s in retain_sites)
+near("touched_bytes_per_s through retain_leak (%d sites)" % len(retain_sites), touched,
+     ret["bytes_per_s"], 0.25)
+# Churn reuses its pool: it touches next to nothing new and is no growth.
+ct = sum(float(s.get(key, 0) or 0) for s in churn_sites)
+cg = sum(float(s.get("growth_bytes_per_s", 0) or 0) for s in churn_sites)
+note("churn: %d sites, touched %.0f B/s, growth %.0f B/s" % (len(churn_sites), ct, cg))
+if ct > 0.10 * touched:
+    bad("churn touches %.0f B/s, over 10 %% of retain_leak's %.0f: reused memory counted as new"
+        % (ct, touched))
+if abs(cg) > 0.10 * touched:
+    bad("churn shows growth %.0f B/s, over 10 %% of retain_leak's touched rate" % cg)
+if any(s.get("leak_suspect") for s in churn_sites):
+    bad("a churn site is a leak suspect")
+if problems: fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+PY
+
+# ---- 2. uprobes on malloc/free (--alloc-sites) ------------------------------
+measure uprobes "$WINDOW_UPROBES" 30000 --alloc-sites --alloc-sample 64
+mode=$(python3 -c 'import json, sys
+a = json.load(open(sys.argv[1])).get("alloc", {})
+print("%s\t%s" % (a.get("mode"), a.get("note", "")))' "$T/uprobes.json") ||
+	fail "uprobes snapshot is not valid JSON"
+case $mode in
+uprobes*) ;;
+*) skip_no_perf "--alloc-sites: alloc.mode is not uprobes (page-fault checks passed): $mode; stderr: $(head -c 300 "$T/uprobes.err")" ;;
+esac
+json_check "$T/uprobes.json" "$T/uprobes.truth.json" uprobes "$LEAK_MIN_SECS" <<PY
+$CHECKS
+key = "growth_bytes_per_s"
+if not is_retain(sites[0]):
+    bad("the first site does not go through retain_leak (%s)" % show(sites[0], key))
+top = max(sites, key=lambda s: float(s.get(key, 0) or 0))
+if not is_retain(top):
+    bad("the site growing fastest does not go through retain_leak (%s)" % show(top, key))
+growth = sum(float(s.get(key, 0) or 0) for s in retain_sites)
+near("growth_bytes_per_s through retain_leak (%d sites)" % len(retain_sites), growth,
+     ret["bytes_per_s"], 0.25)
+# Retained blocks are never freed: no frees, outstanding at least what the
+# window kept, the oldest one older than the window, a leak suspect.
+r0 = max(retain_sites, key=lambda s: float(s.get(key, 0) or 0))
+if int(r0.get("frees", 0) or 0) != 0 or float(r0.get("free_bytes_per_s", 0) or 0) != 0:
+    bad("retain_leak shows frees (%s, %s B/s); it never frees" % (r0.get("frees"), r0.get("free_bytes_per_s")))
+near("retain_leak alloc_bytes_per_s", float(r0.get("alloc_bytes_per_s", 0) or 0), ret["bytes_per_s"], 0.25)
+if int(r0.get("outstanding_bytes", 0) or 0) < 0.75 * ret["retained_bytes"]:
+    bad("retain_leak outstanding_bytes %s, less than the %d the window retained"
+        % (r0.get("outstanding_bytes"), ret["retained_bytes"]))
+if float(r0.get("oldest_age_s", 0) or 0) < 0.9 * win:
+    bad("retain_leak oldest_age_s %r, but it has held blocks since before the %.1f s window"
+        % (r0.get("oldest_age_s"), win))
+if r0.get("leak_suspect") is not True:
+    bad("retain_leak is not a leak suspect (leak_suspect %r) after %.1f s of steady growth (duration_s %.2f)"
+        % (r0.get("leak_suspect"), win, dur))
+# Churn: it allocates and frees, a lot, and holds no more.
+if not churn_sites:
+    bad("no site goes through churn: uprobes see every malloc, churn made %d" % churn["allocs"])
+else:
+    cg = sum(float(s.get(key, 0) or 0) for s in churn_sites)
+    ca = sum(float(s.get("alloc_bytes_per_s", 0) or 0) for s in churn_sites)
+    cf = sum(float(s.get("free_bytes_per_s", 0) or 0) for s in churn_sites)
+    cn = sum(int(s.get("allocs", 0) or 0) for s in churn_sites)
+    note("churn: %d sites, growth %.0f B/s, alloc %.0f B/s, free %.0f B/s, %d allocs in the run"
+         % (len(churn_sites), cg, ca, cf, cn))
+    if abs(cg) > 0.10 * growth:
+        bad("churn growth %.0f B/s is over 10 %% of retain_leak's %.0f" % (cg, growth))
+    if any(s.get("leak_suspect") for s in churn_sites):
+        bad("a churn site is a leak suspect: %s" % [show(s, key) for s in churn_sites if s.get("leak_suspect")])
+    # Every call is seen: the allocation rate is the fixture's (the run is
+    # a little longer than the window, the rate the same).
+    near("churn alloc_bytes_per_s", ca, churn["bytes_allocated"] / win, 0.25)
+    if ca > 0 and abs(ca - cf) > 0.05 * ca:
+        bad("churn frees %.0f B/s against %.0f allocated: a bounded pool frees what it allocates" % (cf, ca))
+if problems: fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+PY
+log "ok"
