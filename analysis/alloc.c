@@ -99,10 +99,12 @@ static void trend_add(struct alloc_trend *tr, double t, double y)
 		tr->max_drop = (tr->peak - y) / tr->peak;
 }
 
-static bool trend_leak(const struct alloc_trend *tr, double slope, uint64_t allocs)
+static bool trend_leak(const struct alloc_trend *tr, double slope, uint64_t allocs,
+		       uint64_t alloc_bytes)
 {
 	return tr->fit.n > ALLOC_LEAK_MIN_SECS && allocs >= ALLOC_LEAK_MIN_ALLOCS &&
-	       tr->last > tr->first && slope > 0 && tr->max_drop <= ALLOC_LEAK_MAX_DROP;
+	       tr->last > tr->first && slope > 0 && tr->max_drop <= ALLOC_LEAK_MAX_DROP &&
+	       tr->last - tr->first >= ALLOC_LEAK_MIN_KEPT * (double)alloc_bytes;
 }
 
 /* ---- clock and buckets ------------------------------------------------------ */
@@ -514,13 +516,14 @@ static void site_info(const struct alloc *a, const struct alloc_site *s,
 		o->oldest_age_s = (double)(a->now_ns - a->live[s->head].time_ns) / 1e9;
 }
 
-static void info_trend(struct alloc_site_info *o, const struct alloc_trend *tr, uint64_t allocs)
+static void info_trend(struct alloc_site_info *o, const struct alloc_trend *tr, uint64_t allocs,
+		       uint64_t alloc_bytes)
 {
 	double slope = 0.0;
 
 	if (usage_fit_slope(&tr->fit, &slope))
 		o->growth_bytes_per_s = slope;
-	o->leak_suspect = !o->other && trend_leak(tr, slope, allocs);
+	o->leak_suspect = !o->other && trend_leak(tr, slope, allocs, alloc_bytes);
 }
 
 static double rate(double bytes, double span_s)
@@ -538,7 +541,7 @@ static void alloc_run(const struct alloc *a, struct alloc_site_info *v)
 		site_info(a, s, &v[i]);
 		/* The newest second, not closed yet, ends now. */
 		trend_add(&tr, alloc_end_t(a, a->newest), (double)s->outstanding);
-		info_trend(&v[i], &tr, s->allocs);
+		info_trend(&v[i], &tr, s->allocs, s->alloc_bytes);
 		v[i].alloc_bytes_per_s = rate((double)s->alloc_bytes, span);
 		v[i].free_bytes_per_s = rate((double)s->free_bytes, span);
 		v[i].touched_bytes_per_s = rate((double)s->touched_bytes, span);
@@ -640,7 +643,7 @@ static void alloc_window(const struct alloc *a, uint32_t secs, struct alloc_site
 		site_series(a, si, s0, wc + k, end - k, y);
 		for (size_t j = 0; j < npts; j++)
 			trend_add(&tr, alloc_end_t(a, s0 + (int64_t)j), y[j]);
-		info_trend(&v[si], &tr, allocs);
+		info_trend(&v[si], &tr, allocs, al);
 		k = end;
 	}
 	free(wc);

@@ -29,13 +29,17 @@
  *   start, and their least-squares slope is positive;
  * - at no second's end in the window did outstanding fall more than
  *   ALLOC_LEAK_MAX_DROP (a fraction) below its highest value so far in
- *   the window.
+ *   the window;
+ * - it kept at least ALLOC_LEAK_MIN_KEPT of what it allocated in the
+ *   window (outstanding grew by that much).
  * A churning site whose live set is a sample or two swings to 0 and back,
- * so it never qualifies; a retaining one that frees a little now and then
- * still does.  "(other sites)" never does. */
+ * or creeps up by a sample while freeing nearly everything, so it does
+ * not qualify; a retaining one that frees a little now and then still
+ * does.  "(other sites)" never does. */
 #define ALLOC_LEAK_MIN_SECS   10
 #define ALLOC_LEAK_MIN_ALLOCS 3
 #define ALLOC_LEAK_MAX_DROP   0.10
+#define ALLOC_LEAK_MIN_KEPT   0.25
 
 /* One call site (a stack) over a window; byte numbers are estimates
  * (sums of sample weights). */

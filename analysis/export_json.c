@@ -205,9 +205,11 @@ static char *json_alloc_note(const struct model *m, const char *mode, const stru
 			  m->stats.faults, why[0] ? ": " : "", why);
 	else if (!strcmp(mode, "uprobes") || !strcmp(mode, "preload"))
 		xasprintf(&note, "%s; allocation call sites from %s, sampled by bytes: byte numbers "
-			  "are estimates (sums of sample weights)%s%s%s", rss,
+			  "are estimates (sums of sample weights); touched_bytes from sampled page "
+			  "faults (%" PRIu64 " of %" PRIu64 " in the shim itself, skipped)%s%s%s", rss,
 			  !strcmp(mode, "uprobes") ? "uprobes on every malloc/free"
-			  : "the LD_PRELOAD shim", dropped, why[0] ? "; " : "", why);
+			  : "the LD_PRELOAD shim", m->stats.faults_shim, m->stats.faults, dropped,
+			  why[0] ? "; " : "", why);
 	else if (!strcmp(mode, "off"))
 		xasprintf(&note, "%s; allocation call sites are not collected%s%s", rss,
 			  why[0] ? ": " : "", why);

@@ -23,6 +23,9 @@
 #include "../common/clock.h"
 #include "../common/xalloc.h"
 
+/* The preload shim's module name (Makefile.am: pkglibexec_PROGRAMS). */
+#define INGEST_SHIM_MODULE "libkprof-alloc.so"
+
 /* Deeper stacks are cut at the root end: the leaf frames matter most. */
 #define INGEST_MAX_FRAMES 128
 /* Allocator calls waiting for their return, one per thread at most; past
@@ -324,6 +327,13 @@ static void ingest_fault(struct ingest *in, const struct event *ev)
 	/* The user stack that touched it, also when the kernel did (a read()
 	 * into a fresh buffer): that caller asked for the memory. */
 	n = ingest_frames(in, s);
+	/* Memory the preload shim touched (its arena, libunwind's caches) is
+	 * kprof-top's footprint in the target, not the program's growth. */
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(funcs_get(m->funcs, in->frames[i])->module, INGEST_SHIM_MODULE) == 0) {
+			m->stats.faults_shim++;
+			return;
+		}
 	alloc_add_fault(m->alloc, ev->time_ns, stacks_intern(m->stacks, in->frames, n),
 			(s->period ? s->period : 1) * ALLOC_PAGE_BYTES);
 }

@@ -61,6 +61,7 @@ struct model_stats {
 	/* Page-fault samples: all of the target's, and those in file-backed
 	 * mappings (code and data loaded from files: not growth), skipped. */
 	uint64_t faults, faults_file;
+	uint64_t faults_shim;      /* ...and those the preload shim itself caused, skipped */
 };
 
 struct model {

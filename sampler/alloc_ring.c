@@ -211,15 +211,22 @@ static bool ring_put(struct alloc_ring *ring, enum alloc_ring_type type, unsigne
 	/* A CAS rather than a fetch-add: a reservation that does not fit is
 	 * never made, so a full ring leaves no hole for the reader to stall
 	 * on.  Acquire on tail: the reader's zeroing of the space is seen. */
-	do {
+	for (;;) {
 		uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
+		/* Our head is stale when other writers and the reader have both
+		 * moved past it: head - tail would wrap and look full. */
+		if (head < tail) {
+			head = atomic_load_explicit(&h->head, memory_order_relaxed);
+			continue;
+		}
 		if (head + bytes - tail > cap) {
 			atomic_fetch_add_explicit(&h->lost, 1, memory_order_relaxed);
 			return false;
 		}
-	} while (!atomic_compare_exchange_weak_explicit(&h->head, &head, head + bytes,
-							memory_order_relaxed,
-							memory_order_relaxed));
+		if (atomic_compare_exchange_weak_explicit(&h->head, &head, head + bytes,
+							  memory_order_relaxed, memory_order_relaxed))
+			break;
+	}
 	ring_copy_in(ring, head + 8, body, nwords * 8);
 	atomic_store_explicit(ring_word(ring, head), WORD0(bytes, type, aux),
 			      memory_order_release);
