@@ -41,43 +41,36 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 ${CC:-cc} -O2 -Wall -Wextra -pthread -o "$work/allocload" "$here/allocload.c"
 
-python3 - "$work" "$top" "$@" <<'PY'
-import argparse, json, os, random, shlex, signal, statistics, subprocess, sys, time
+# The Python shared with the other benches (options, processes, /proc, rounds,
+# tables) is in bench/benchlib.py.
+python3 - "$work" "$top" "$here" "$@" <<'PY'
+import json, os, signal, statistics, subprocess, sys, time
+sys.dont_write_bytecode = True  # no __pycache__ left in bench/
+sys.path.insert(0, sys.argv[3])
+from benchlib import Bench, Profiler, config_names, fmt, kill_all, loadavg, machine, maps_has, \
+    med, opt, round_means, row, slice_rate, spread_pct, table_head, tree_cpu, unlink, wait_file, which
 
 work, top = sys.argv[1], sys.argv[2]
-ap = argparse.ArgumentParser(prog="bench/alloc.sh")
-ap.add_argument("--rounds", type=int, default=3)
-ap.add_argument("--window", type=float, default=3.0, help="measured seconds per run")
-ap.add_argument("--light-rate", type=int, default=20000, help="malloc+free pairs/s of the light target")
-ap.add_argument("--workloads", default="heavy light")
-ap.add_argument("--kprof", default=os.path.join(top, "kprof-top"))
-ap.add_argument("--no-heaptrack", action="store_true", help="leave out the heaptrack rows")
-ap.add_argument("--no-kprof", action="store_true", help="leave out kprof-top")
-ap.add_argument("--seed", type=int, default=1)
-args = ap.parse_args(sys.argv[3:])
+b = Bench("alloc", "bench/alloc.sh", top, sys.argv[4:], rounds=3, window=3.0,
+          before_kprof=[opt("--light-rate", type=int, default=20000,
+                            help="malloc+free pairs/s of the light target"),
+                        opt("--workloads", default="heavy light")],
+          after_kprof=[opt("--no-heaptrack", action="store_true", help="leave out the heaptrack rows")])
+args = b.args
 workloads = args.workloads.split()
-command = " ".join(shlex.quote(a) for a in ["bench/alloc.sh"] + sys.argv[3:])
 
-def note(msg):
-    sys.stderr.write("alloc: %s\n" % msg)
-    sys.stderr.flush()
-
-ncpu = os.cpu_count() or 1
+ncpu = b.ncpu
 target_cpu = ncpu - 1 if ncpu > 1 else -1
 heaptrack = None
 if not args.no_heaptrack:
-    heaptrack = subprocess.run(["sh", "-c", "command -v heaptrack"], stdout=subprocess.PIPE,
-                               universal_newlines=True).stdout.strip() or None
+    heaptrack = which("heaptrack")
     if not heaptrack:
-        note("heaptrack not found: its rows left out (Debian: apt-get install heaptrack)")
-have_kprof = not args.no_kprof and os.access(args.kprof, os.X_OK)
-if not args.no_kprof and not have_kprof:
-    note("%s not found or not executable: kprof-top rows left out" % args.kprof)
+        b.note("heaptrack not found: its rows left out (Debian: apt-get install heaptrack)")
 
 # (name, how: "attach" or "launch", argv builder, what marks it set up)
 # Attach builders get the target's pid; launch builders the target's argv.
 configs = [("baseline", "none", None, None)] * 2
-if have_kprof:
+if b.have_kprof:
     configs.append(("kprof-top attach (faults)", "attach", lambda pid, snap:
         [args.kprof, "-b", "--duration", "600", "-p", str(pid), "--snapshot", snap], "perf"))
     configs.append(("kprof-top --alloc-sites (uprobes)", "attach", lambda pid, snap:
@@ -87,81 +80,7 @@ if have_kprof:
 if heaptrack:
     configs.append(("heaptrack (launch)", "launch", lambda argv, snap:
         [heaptrack, "-o", os.path.join(work, "ht")] + argv, "libheaptrack_preload"))
-names = []
-for c in configs:
-    if c[0] not in names:
-        names.append(c[0])
-
-def stat_fields(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-def tree_cpu(root, exclude):
-    """utime+stime (s) of root and its live descendants, leaving out the
-    process exclude (the target) and its own descendants."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            f = stat_fields(int(d))
-            if f:
-                kids.setdefault(int(f[1]), []).append(int(d))
-    tck, total, todo = os.sysconf("SC_CLK_TCK"), 0.0, [root]
-    while todo:
-        p = todo.pop()
-        if p == exclude:
-            continue
-        f = stat_fields(p)
-        if f:
-            total += (int(f[11]) + int(f[12])) / tck
-        todo.extend(kids.get(p, []))
-    return total
-
-def perf_fds(pid):
-    n = 0
-    try:
-        for fd in os.listdir("/proc/%d/fd" % pid):
-            try:
-                if "perf_event" in os.readlink("/proc/%d/fd/%s" % (pid, fd)):
-                    n += 1
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return n
-
-def maps_has(pid, what):
-    try:
-        with open("/proc/%d/maps" % pid) as f:
-            return what in f.read()
-    except OSError:
-        return False
-
-def wait_file(path, secs, procs):
-    end = time.monotonic() + secs
-    while not (os.path.exists(path) and os.path.getsize(path) > 0):
-        for p in procs:
-            if p.poll() is not None:
-                raise RuntimeError("%s ended (status %s) before writing %s"
-                                   % (os.path.basename(p.args[0]), p.returncode, path))
-        if time.monotonic() > end:
-            raise RuntimeError("%s not written within %s s" % (path, secs))
-        time.sleep(0.02)
-
-def reap(proc, secs):
-    """Wait (bounded) for proc; return (status, cpu s incl. reaped children)."""
-    end = time.monotonic() + secs
-    while True:
-        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-        if pid == proc.pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, ru.ru_utime + ru.ru_stime
-        if time.monotonic() > end:
-            proc.kill()
-            end = time.monotonic() + 10
-        time.sleep(0.02)
+names = config_names(configs)
 
 def target_argv(workload, ready, out):
     argv = [os.path.join(work, "allocload"), "--ready", ready, "--out", out,
@@ -171,53 +90,35 @@ def target_argv(workload, ready, out):
 def run_once(workload, cfg):
     name, how, build, marker = cfg
     ready, out, snap = (os.path.join(work, x) for x in ("ready", "out.json", "snap.json"))
-    for p in (ready, out, snap):
-        if os.path.exists(p):
-            os.unlink(p)
+    unlink(ready, out, snap)
     argv = target_argv(workload, ready, out)
-    target = prof = None
-    prof_out = open(os.path.join(work, "prof.out"), "w+")
-    prof_err = open(os.path.join(work, "prof.err"), "w+")
-    def early(what):
-        prof_err.seek(0)
-        return RuntimeError("%s %s: %s" % (name, what, prof_err.read().strip()[-300:]))
+    target = None
+    prof = Profiler(name, work)
     try:
-        t_start = time.monotonic()
         if how == "launch":
-            prof = subprocess.Popen(build(argv, snap), stdout=prof_out, stderr=prof_err)
-            wait_file(ready, 20, [prof])
+            prof.start(build(argv, snap))
+            wait_file(ready, 20, [prof.proc])
             tpid = int(open(ready).read())
         else:
             target = subprocess.Popen(argv)
             wait_file(ready, 10, [target])
             tpid = target.pid
             if how == "attach":
-                prof = subprocess.Popen(build(tpid, snap), stdout=prof_out, stderr=prof_err)
-        if prof:
+                prof.start(build(tpid, snap))
+        if prof.proc:
             # Set up: the preload library is in the target, and (kprof-top)
             # its perf fd count has held still for 0.5 s: CPU events
-            # first, page-fault events or uprobes after.
-            end, last, since = time.monotonic() + 30, -1, time.monotonic()
-            while True:
-                if prof.poll() is not None:
-                    raise early("ended early")
-                ok = marker != "perf" or perf_fds(prof.pid) > 0
-                if marker != "perf" and not maps_has(tpid, marker):
-                    ok = False
-                n = perf_fds(prof.pid)
-                if n != last:
-                    last, since = n, time.monotonic()
-                # Launchers: a second more, for the target's warm-up batch
-                # to go through their hooks.
-                settle = 0.5 if how == "attach" else 1.0
-                if ok and time.monotonic() - since >= settle:
-                    break
-                if time.monotonic() > end:
-                    raise early("not set up within 30 s")
-                time.sleep(0.02)
-            cpu0, w0 = tree_cpu(prof.pid, tpid), time.monotonic()
+            # first, page-fault events or uprobes after.  Launchers: a
+            # second more, for the target's warm-up batch to go through
+            # their hooks.
+            if marker == "perf":
+                ok = lambda n: n > 0
+            else:
+                ok = lambda n: maps_has(tpid, marker)
+            prof.wait_set_up(30, settle=0.5 if how == "attach" else 1.0, ok=ok)
+            cpu0, w0 = tree_cpu(prof.proc.pid, tpid), time.monotonic()
         os.kill(tpid, signal.SIGUSR1)
-        wait_file(out, args.window + 60, [p for p in (target, prof) if p])
+        wait_file(out, args.window + 60, [p for p in (target, prof.proc) if p])
         res = {}
         end = time.monotonic() + 10
         while True:
@@ -230,22 +131,16 @@ def run_once(workload, cfg):
                     raise RuntimeError("unreadable %s" % out)
                 time.sleep(0.02)
         res["prof_window_pct"] = res["prof_life_pct"] = res["self_pct"] = None
-        if prof:
-            cpu1, w1 = tree_cpu(prof.pid, tpid), time.monotonic()
+        if prof.proc:
+            cpu1, w1 = tree_cpu(prof.proc.pid, tpid), time.monotonic()
             res["prof_window_pct"] = 100.0 * (cpu1 - cpu0) / (w1 - w0)
         if target:
             target.wait(timeout=30)
             if target.returncode != 0:
                 raise RuntimeError("allocload exited with status %d" % target.returncode)
-        if prof:
-            if how == "attach":
-                # os.kill, not send_signal: that polls, and would reap the
-                # exit status (and rusage) reap() wants.
-                os.kill(prof.pid, signal.SIGINT)
-            status, cpu = reap(prof, 120)   # a launcher ends with its target
-            wall = time.monotonic() - t_start
-            if status not in (0, 130, -signal.SIGINT):
-                raise early("exited with status %d" % status)
+        if prof.proc:
+            # An attached profiler is stopped; a launcher ends with its target.
+            cpu, wall = prof.finish(120, sig=signal.SIGINT if how == "attach" else None)
             if how == "launch":
                 cpu -= res["cpu_total_s"]  # the target was its child
             res["prof_life_pct"] = 100.0 * cpu / wall
@@ -256,55 +151,25 @@ def run_once(workload, cfg):
                     pass
         return res
     finally:
-        for p in (target, prof):
-            if p and p.returncode is None and p.poll() is None:
-                p.kill()
-                try:
-                    os.waitpid(p.pid, 0)
-                except ChildProcessError:
-                    pass
-        prof_out.close()
-        prof_err.close()
+        kill_all(target, prof.proc)
+        prof.close()
         for f in os.listdir(work):
             if f.startswith("ht"):
                 os.unlink(os.path.join(work, f))
 
-rng = random.Random(args.seed)
-results = {}
-t_begin = time.monotonic()
 load0 = os.getloadavg()
-note("%d configurations x %d workloads x %d rounds, %.1f s windows; load average %.2f at the start"
-     % (len(configs), len(workloads), args.rounds, args.window, load0[0]))
-for r in range(args.rounds):
-    for workload in workloads:
-        order = list(range(len(configs)))
-        rng.shuffle(order)
-        for i in order:
-            cfg = configs[i]
-            try:
-                res = run_once(workload, cfg)
-            except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-                note("round %d, %s, %s: FAILED: %s" % (r + 1, workload, cfg[0], e))
-                continue
-            res["round"] = r
-            results.setdefault((workload, cfg[0]), []).append(res)
-    note("round %d/%d done (%.0f s)" % (r + 1, args.rounds, time.monotonic() - t_begin))
+b.note("%d configurations x %d workloads x %d rounds, %.1f s windows; load average %.2f at the start"
+       % (len(configs), len(workloads), args.rounds, args.window, load0[0]))
+results = b.run_rounds(configs, run_once, workloads,
+                       errors=(RuntimeError, OSError, subprocess.TimeoutExpired))
 
 def rate(x):
-    return statistics.median(x["slice_calls_per_s"]) if x.get("slice_calls_per_s") else x["calls_per_s"]
+    return slice_rate(x, "calls_per_s")
 
-def med(v):
-    v = [x for x in v if x is not None]
-    return statistics.median(v) if v else None
-
-def fmt(v, f="%.1f"):
-    return "–" if v is None else f % v
-
-uname = os.uname()
 print("Cost of finding allocation sites (bench/allocload.c); %d rounds x %.1f s windows,"
       " configurations shuffled in each round; medians." % (args.rounds, args.window))
-print("Machine: %s %s, %d CPUs, load average %.2f at the start, %s at the end."
-      % (uname.sysname, uname.release, ncpu, load0[0], " ".join("%.2f" % l for l in os.getloadavg())))
+print("Machine: %s, load average %.2f at the start, %s at the end."
+      % (machine(ncpu), load0[0], loadavg()))
 what = {
     "heavy": "one thread, free+malloc of 16–512 B over a 256-slot pool, as fast as it can",
     "light": "the same loop paced at %d pairs/s" % args.light_rate,
@@ -312,22 +177,19 @@ what = {
 for workload in workloads:
     base_runs = results.get((workload, "baseline"), [])
     if not base_runs:
-        note("%s: no baseline run succeeded" % workload)
+        b.note("%s: no baseline run succeeded" % workload)
         continue
-    rb, cb = {}, {}
-    for x in base_runs:
-        rb.setdefault(x["round"], []).append(rate(x))
-        cb.setdefault(x["round"], []).append(x["cpu_us_per_call"])
-    rb = dict((k, statistics.mean(v)) for k, v in rb.items())
-    cb = dict((k, statistics.mean(v)) for k, v in cb.items())
-    base_rates = [rate(x) for x in base_runs]
-    spread = 100.0 * (max(base_rates) - min(base_rates)) / statistics.median(base_rates)
+    rb = round_means(base_runs, rate)
+    cb = round_means(base_runs, lambda x: x["cpu_us_per_call"])
     print()
     print("**%s** (%s%s). Baseline spread %.1f %% min–max."
-          % (workload, what[workload], ", pinned to CPU %d" % target_cpu if target_cpu >= 0 else "", spread))
+          % (workload, what[workload], ", pinned to CPU %d" % target_cpu if target_cpu >= 0 else "",
+             spread_pct([rate(x) for x in base_runs])))
     print()
-    print("| configuration | pairs/s, median (min … max) | slowdown ×, paired, median | target CPU ns/pair | extra ns/pair vs baseline, paired | target CPU, % of a core | profiler CPU in the window, % of a core | over its life, % | kprof-top self-reported, % |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    table_head(["configuration", "pairs/s, median (min … max)", "slowdown ×, paired, median",
+                "target CPU ns/pair", "extra ns/pair vs baseline, paired", "target CPU, % of a core",
+                "profiler CPU in the window, % of a core", "over its life, %",
+                "kprof-top self-reported, %"])
     for name in names:
         runs = results.get((workload, name), [])
         if not runs:
@@ -335,14 +197,13 @@ for workload in workloads:
         rates = [rate(x) for x in runs]
         slow = [rb[x["round"]] / rate(x) for x in runs if x["round"] in rb and rate(x) > 0]
         extra = [1000.0 * (x["cpu_us_per_call"] - cb[x["round"]]) for x in runs if x["round"] in cb]
-        print("| %s | %s (%s … %s) | %s | %s | %s | %s | %s | %s | %s |" % (
-            name, "%.4g" % statistics.median(rates), "%.4g" % min(rates), "%.4g" % max(rates),
-            fmt(med(slow), "%.2f"),
-            fmt(med([1000.0 * x["cpu_us_per_call"] for x in runs]), "%.1f"), fmt(med(extra), "%+.1f"),
-            fmt(med([100.0 * x["cpu_s"] / x["wall_s"] for x in runs]), "%.1f"),
-            fmt(med([x["prof_window_pct"] for x in runs]), "%.1f"),
-            fmt(med([x["prof_life_pct"] for x in runs]), "%.1f"),
-            fmt(med([x["self_pct"] for x in runs]), "%.1f")))
+        row([name, "%.4g (%.4g … %.4g)" % (statistics.median(rates), min(rates), max(rates)),
+             fmt(med(slow), "%.2f"),
+             fmt(med([1000.0 * x["cpu_us_per_call"] for x in runs]), "%.1f"), fmt(med(extra), "%+.1f"),
+             fmt(med([100.0 * x["cpu_s"] / x["wall_s"] for x in runs]), "%.1f"),
+             fmt(med([x["prof_window_pct"] for x in runs]), "%.1f"),
+             fmt(med([x["prof_life_pct"] for x in runs]), "%.1f"),
+             fmt(med([x["self_pct"] for x in runs]), "%.1f")])
 print()
 print("pairs/s = median over the run's 100 ms slices of malloc+free pairs. Slowdown = its round's")
 print("baseline rate / this rate (1.00: none). The light target keeps its paced rate while it can,")
@@ -351,5 +212,5 @@ print("baseline. Profiler CPU in the window: utime+stime of the profiler and its
 print("than the target, from /proc; over its life: wait4 rusage / wall (launchers: minus the")
 print("target's own CPU time). kprof-top self-reported: profiler.cpu_pct in its snapshot.")
 print()
-print("Command: `%s` (%.0f s)" % (command, time.monotonic() - t_begin))
+b.print_command()
 PY

@@ -27,41 +27,22 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
-#define SLICE_S 0.1
-#define MAX_SLICES 100000
+#include "workload.h"
+
 #define SLOTS 256u
 #define BATCH 256u
 
-static volatile sig_atomic_t go;
 static _Atomic uint64_t calls;
 static _Atomic int stop, started, warmed;
-static double slice_rate[MAX_SLICES];
+static struct slices slices;
 static double rate;
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 /* One batch of free+malloc pairs; the pool outlives it. */
 static __attribute__((noinline)) void churn_batch(void **pool, uint64_t *seed)
@@ -81,7 +62,6 @@ static void *worker(void *arg)
 {
 	static void *pool[SLOTS];
 	uint64_t seed = 0x243f6a8885a308d3u, done = 0;
-	struct timespec ms = {0, 1000000};
 
 	(void)arg;
 	/* One batch before parking: a launcher's allocation hooks set up
@@ -89,11 +69,11 @@ static void *worker(void *arg)
 	churn_batch(pool, &seed);
 	atomic_store(&warmed, 1);
 	while (!atomic_load(&started))
-		nanosleep(&ms, NULL);
+		nap_ms();
 	double t0 = mono_now();
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		if (rate > 0 && (double)done >= rate * (mono_now() - t0)) {
-			nanosleep(&ms, NULL);
+			nap_ms();
 			continue;
 		}
 		churn_batch(pool, &seed);
@@ -103,24 +83,6 @@ static void *worker(void *arg)
 	for (unsigned i = 0; i < SLOTS; i++)
 		free(pool[i]);
 	return NULL;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static int write_atomically(const char *path, const char *text)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "allocload: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static int usage(void)
@@ -156,69 +118,31 @@ int main(int argc, char **argv)
 			fprintf(stderr, "allocload: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	catch_usr1();
 	int err = pthread_create(&tid, NULL, worker, NULL);
 	if (err) {
 		fprintf(stderr, "allocload: pthread_create: %s\n", strerror(err));
 		return 1;
 	}
-	while (!atomic_load(&warmed)) {
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-	}
-	char text[32];
-	snprintf(text, sizeof(text), "%d\n", (int)getpid());
-	if (write_atomically(ready, text) != 0)
+	while (!atomic_load(&warmed))
+		nap_ms();
+	if (write_ready("allocload", ready) != 0)
 		return 1;
-	double wait_start = mono_now();
-	while (!go) {
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-		if (mono_now() - wait_start > max_wait) {
-			fprintf(stderr, "allocload: no SIGUSR1 within %.0f s\n", max_wait);
-			return 1;
-		}
-	}
+	if (nap_until_go("allocload", max_wait) != 0)
+		return 1;
 
+	struct window w;
 	atomic_store(&started, 1);
-	double t0 = mono_now(), c0 = cpu_now();
-	int nslices = 0;
-	double slice_start = t0, now = t0;
-	uint64_t slice_calls = 0;
-	while (now - t0 < window) {
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-		now = mono_now();
-		if (now - slice_start >= SLICE_S && nslices < MAX_SLICES) {
-			uint64_t c = atomic_load(&calls);
-			slice_rate[nslices++] = (double)(c - slice_calls) / (now - slice_start);
-			slice_calls = c;
-			slice_start = now;
-		}
-	}
-	uint64_t total = atomic_load(&calls);
-	double t1 = mono_now(), c1 = cpu_now();
+	watch_window(&calls, window, &slices, &w);
 	atomic_store(&stop, 1);
 	pthread_join(tid, NULL);
 
-	size_t cap = 320 + (size_t)nslices * 24, len = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		return 1;
-	len += (size_t)snprintf(buf + len, cap - len,
-				"{\"calls\": %llu, \"wall_s\": %.6f, \"calls_per_s\": %.1f, "
-				"\"cpu_s\": %.6f, \"cpu_us_per_call\": %.5f, \"cpu_total_s\": %.6f, "
-				"\"slice_calls_per_s\": [",
-				(unsigned long long)total, t1 - t0, (double)total / (t1 - t0), c1 - c0,
-				total ? 1e6 * (c1 - c0) / (double)total : 0.0, cpu_now());
-	for (int i = 0; i < nslices; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%.1f", i ? ", " : "", slice_rate[i]);
-	snprintf(buf + len, cap - len, "]}\n");
-	int rc = write_atomically(out, buf) == 0 ? 0 : 1;
-	free(buf);
-	return rc;
+	char head[320];
+	snprintf(head, sizeof(head),
+		 "{\"calls\": %llu, \"wall_s\": %.6f, \"calls_per_s\": %.1f, "
+		 "\"cpu_s\": %.6f, \"cpu_us_per_call\": %.5f, \"cpu_total_s\": %.6f, "
+		 "\"slice_calls_per_s\": [",
+		 (unsigned long long)w.total, w.t1 - w.t0, (double)w.total / (w.t1 - w.t0),
+		 w.c1 - w.c0, w.total ? 1e6 * (w.c1 - w.c0) / (double)w.total : 0.0, cpu_now());
+	return write_result("allocload", out, head, &slices) == 0 ? 0 : 1;
 }

@@ -14,28 +14,16 @@
  * Build: gcc -O2 -o spin bench/spin.c (the bench script does it).
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#define SLICE_S 0.1
-#define MAX_SLICES 100000
+#include "workload.h"
 
-static volatile sig_atomic_t go;
-static double slice_rate[MAX_SLICES];
+static struct slices slices;
 static volatile uint64_t sink;
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One unit of work, ~1 µs: short enough that reading the (vDSO) clock after
  * each unit ends the window precisely, long enough that the clock read is
@@ -49,24 +37,6 @@ static __attribute__((noinline)) uint64_t work_unit(uint64_t x)
 		__asm__ volatile("" : "+r"(x));
 	}
 	return x;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static int write_atomically(const char *path, const char *text)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "spin: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -93,21 +63,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-
-	char text[256];
-	snprintf(text, sizeof(text), "%d\n", (int)getpid());
-	if (write_atomically(ready, text) != 0)
+	catch_usr1();
+	if (write_ready("spin", ready) != 0)
 		return 1;
 
 	/* Spin (not sleep) while waiting: the profiler attaches to a thread that
 	 * is already running flat out, as it would in real use. */
 	uint64_t x = 88172645463325252u;
 	double deadline = clock_s(CLOCK_MONOTONIC) + max_wait;
-	while (!go) {
+	while (!wl_go) {
 		x = work_unit(x);
 		if (clock_s(CLOCK_MONOTONIC) > deadline) {
 			fprintf(stderr, "spin: no SIGUSR1 within %.0f s\n", max_wait);
@@ -116,37 +80,22 @@ int main(int argc, char **argv)
 	}
 
 	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-	double t1 = t0, end = t0 + window, slice_start = t0;
-	uint64_t units = 0, slice_units = 0;
-	int nslices = 0;
+	double t1 = t0, end = t0 + window;
+	uint64_t units = 0;
+	slices_begin(&slices, t0, 0);
 	while (t1 < end) {
 		x = work_unit(x);
 		units++;
-		slice_units++;
 		t1 = clock_s(CLOCK_MONOTONIC);
-		if (t1 - slice_start >= SLICE_S && nslices < MAX_SLICES) {
-			slice_rate[nslices++] = (double)slice_units / (t1 - slice_start);
-			slice_units = 0;
-			slice_start = t1;
-		}
+		slices_tick(&slices, t1, units);
 	}
 	double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	sink = x;
 
-	size_t cap = 256 + (size_t)nslices * 24, len = 0;
-	char *json = malloc(cap);
-	if (!json) {
-		fprintf(stderr, "spin: out of memory\n");
-		return 1;
-	}
-	len += (size_t)snprintf(json + len, cap - len,
-				"{\"units\": %llu, \"wall_s\": %.6f, \"units_per_s\": %.3f, "
-				"\"cpu_s\": %.6f, \"slice_units_per_s\": [",
-				(unsigned long long)units, t1 - t0, (double)units / (t1 - t0), c1 - c0);
-	for (int i = 0; i < nslices; i++)
-		len += (size_t)snprintf(json + len, cap - len, "%s%.1f", i ? ", " : "", slice_rate[i]);
-	snprintf(json + len, cap - len, "]}\n");
-	int rc = write_atomically(out, json) == 0 ? 0 : 1;
-	free(json);
-	return rc;
+	char head[256];
+	snprintf(head, sizeof(head),
+		 "{\"units\": %llu, \"wall_s\": %.6f, \"units_per_s\": %.3f, "
+		 "\"cpu_s\": %.6f, \"slice_units_per_s\": [",
+		 (unsigned long long)units, t1 - t0, (double)units / (t1 - t0), c1 - c0);
+	return write_result("spin", out, head, &slices) == 0 ? 0 : 1;
 }

@@ -26,47 +26,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SLICE_S 0.1
-#define MAX_SLICES 100000
+#include "workload.h"
+
 #define MAX_THREADS 64
 
-static volatile sig_atomic_t go;
 static _Atomic uint64_t calls;        /* the shared counter the slices read */
 static _Atomic int stop;
 static _Atomic int started;           /* set by main when the window starts */
-static double slice_rate[MAX_SLICES];
-static volatile uint64_t sink;
+static struct slices slices;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t turn_cond[MAX_THREADS];
 static int turn, nworkers;           /* protected by lock */
 static uint64_t shared_state;
 static long hold_iters = 100;
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static __attribute__((noinline)) uint64_t compute(uint64_t x, long iters)
 {
@@ -84,9 +65,8 @@ static __attribute__((noinline)) uint64_t compute(uint64_t x, long iters)
  * park, without syscalls a profiler traces, until the window starts. */
 static void park(void)
 {
-	struct timespec ms = {0, 1000000};
 	while (!atomic_load(&started))
-		nanosleep(&ms, NULL);
+		nap_ms();
 }
 
 /* The ping-pong: a token goes round the threads in order, under one mutex;
@@ -139,8 +119,7 @@ static void *write_worker(void *arg)
 			/* Catch up to the schedule, then sleep to the next ms. */
 			want = (uint64_t)(w->rate * (mono_now() - t0));
 			if (want <= done) {
-				struct timespec ms = {0, 1000000};
-				nanosleep(&ms, NULL);
+				nap_ms();
 				continue;
 			}
 			/* In batches of at most 256, so the counter the slices
@@ -158,24 +137,6 @@ static void *write_worker(void *arg)
 		atomic_store_explicit(&calls, done, memory_order_relaxed);
 	}
 	return NULL;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static int write_atomically(const char *path, const char *text)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "sysload: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static int usage(void)
@@ -218,11 +179,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < threads; i++)
 		pthread_cond_init(&turn_cond[i], NULL);
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	catch_usr1();
 	int nthreads = mode_write ? 1 : threads;
 	if (mode_write) {
 		wa.fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -241,42 +198,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (ready) {
-		char text[32];
-		snprintf(text, sizeof(text), "%d\n", (int)getpid());
-		if (write_atomically(ready, text) != 0)
-			return 1;
-	}
-	/* Idle until the bench says go (pause-free: the signal may come first). */
-	double wait_start = mono_now();
-	while (!go) {
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-		if (mono_now() - wait_start > max_wait) {
-			fprintf(stderr, "sysload: no SIGUSR1 within %.0f s\n", max_wait);
-			return 1;
-		}
-	}
+	if (ready && write_ready("sysload", ready) != 0)
+		return 1;
+	if (nap_until_go("sysload", max_wait) != 0)
+		return 1;
 
 	/* The main thread only watches the clock (1 ms naps). */
+	struct window w;
 	atomic_store(&started, 1);
-	double t0 = mono_now(), c0 = cpu_now();
-	int nslices = 0;
-	double slice_start = t0, now = t0;
-	uint64_t slice_calls = 0;
-	while (now - t0 < window) {
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL);
-		now = mono_now();
-		if (now - slice_start >= SLICE_S && nslices < MAX_SLICES) {
-			uint64_t c = atomic_load(&calls);
-			slice_rate[nslices++] = (double)(c - slice_calls) / (now - slice_start);
-			slice_calls = c;
-			slice_start = now;
-		}
-	}
-	uint64_t total = atomic_load(&calls);
-	double t1 = mono_now(), c1 = cpu_now();
+	watch_window(&calls, window, &slices, &w);
 	atomic_store(&stop, 1);
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < nworkers; i++)
@@ -285,17 +215,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
 
-	size_t cap = 256 + (size_t)nslices * 24, len = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		return 1;
-	len += (size_t)snprintf(buf + len, cap - len,
-				"{\"mode\": \"%s\", \"calls\": %llu, \"wall_s\": %.6f, \"calls_per_s\": %.1f, "
-				"\"cpu_s\": %.6f, \"cpu_us_per_call\": %.4f, \"slice_calls_per_s\": [",
-				mode_write ? "write" : "mutex", (unsigned long long)total, t1 - t0,
-				(double)total / (t1 - t0), c1 - c0, total ? 1e6 * (c1 - c0) / (double)total : 0.0);
-	for (int i = 0; i < nslices; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%.1f", i ? ", " : "", slice_rate[i]);
-	snprintf(buf + len, cap - len, "]}\n");
-	return write_atomically(out, buf) == 0 ? 0 : 1;
+	char head[320];
+	snprintf(head, sizeof(head),
+		 "{\"mode\": \"%s\", \"calls\": %llu, \"wall_s\": %.6f, \"calls_per_s\": %.1f, "
+		 "\"cpu_s\": %.6f, \"cpu_us_per_call\": %.4f, \"slice_calls_per_s\": [",
+		 mode_write ? "write" : "mutex", (unsigned long long)w.total, w.t1 - w.t0,
+		 (double)w.total / (w.t1 - w.t0), w.c1 - w.c0,
+		 w.total ? 1e6 * (w.c1 - w.c0) / (double)w.total : 0.0);
+	return write_result("sysload", out, head, &slices) == 0 ? 0 : 1;
 }
