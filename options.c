@@ -29,6 +29,7 @@ struct option_def {
 
 static const char *const call_graph_choices[] = { "dwarf", "fp", NULL };
 static const char *const trace_choices[] = { "auto", "all", "locks", "io", "none", NULL };
+static const char *const backend_choices[] = { "auto", "perf", "ptrace", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 
@@ -36,7 +37,10 @@ static const struct option_def options_table[] = {
 	{ "pid", 'p', OPT_PID, "PID", OFF(pid), 1, INT_MAX, NULL,
 	  "attach to a running process (all its threads, also later ones)", 0 },
 	{ "frequency", 'F', OPT_UINT, "HZ", OFF(frequency), 1, 100000, NULL,
-	  "CPU samples per second per thread (default 99)", 99 },
+	  "CPU samples per second per thread (default 99; 49 with ptrace)", 0 },
+	{ "backend", 0, OPT_CHOICE, "auto|perf|ptrace", OFF(backend), 0, 0, backend_choices,
+	  "how to sample: perf events, or ptrace where perf events are refused "
+	  "(auto, the default), or one of them only", 0 },
 	{ "delay", 'd', OPT_DOUBLE, "SECS", OFF(delay), 0.05, 3600, NULL,
 	  "display refresh interval (default 1)", 1 },
 	{ "duration", 0, OPT_DOUBLE, "SECS", OFF(duration), 0.01, 1e9, NULL,

@@ -11,11 +11,14 @@
 enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
 /* What --trace turns on: the order of trace_choices in options.c. */
 enum trace_what { TRACE_AUTO, TRACE_ALL, TRACE_LOCKS, TRACE_IO, TRACE_NONE };
+/* --backend: the order of backend_choices in options.c. */
+enum backend_choice { BACKEND_AUTO, BACKEND_PERF, BACKEND_PTRACE };
 
 struct options {
 	pid_t pid;
 	char **argv;             /* launch mode: the command after -- */
-	unsigned frequency;
+	unsigned frequency;      /* 0: the backend's default (perf 99, ptrace 49) */
+	int backend;             /* enum backend_choice */
 	double delay;
 	double duration;         /* 0: until the target exits or we're stopped */
 	bool batch;

@@ -173,11 +173,24 @@ static int session_target(struct session *s, char *err, size_t errlen)
 	t->pid = (uint32_t)s->pid;
 	t->launched = s->launched;
 	t->wait_status = -1;
-	snprintf(t->backend, sizeof t->backend, "perf");
 	snprintf(t->call_graph, sizeof t->call_graph, "%s",
 		 o->call_graph == CALL_GRAPH_FP ? "fp" : "dwarf");
-	t->frequency = o->frequency;
 	return 0;
+}
+
+/* Which backend the sampler chose, why, and its rate, for every output.
+ * Again at the end: the ptrace note gains what a sample cost. */
+static void session_backend(struct session *s, const struct sampler *smp)
+{
+	struct model_target *t = &s->model->target;
+
+	pthread_mutex_lock(&s->lock);
+	sampler_backend(smp, t->backend, sizeof t->backend, t->backend_note,
+			sizeof t->backend_note, &t->frequency);
+	/* The ptrace sampler always copies the stack: DWARF whatever was asked. */
+	if (!strcmp(t->backend, "ptrace"))
+		snprintf(t->call_graph, sizeof t->call_graph, "dwarf");
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Stop sampling (the target runs on untouched) and note when. */
@@ -185,6 +198,7 @@ static void session_stop_sampler(struct session *s, struct sampler **smp)
 {
 	if (!*smp)
 		return;
+	session_backend(s, *smp);
 	sampler_stop(*smp);
 	*smp = NULL;
 	pthread_mutex_lock(&s->lock);
@@ -223,7 +237,7 @@ static int session_live(struct session *s, struct sampler **smp)
 	if (tui_run(&(struct tui_source){
 		    .model = s->model, .lock = &s->lock, .ctx = &l,
 		    .finished = session_live_finished, .stop = session_live_stop,
-		    .pid = s->pid, .frequency = o->frequency, .delay = o->delay,
+		    .pid = s->pid, .frequency = s->model->target.frequency, .delay = o->delay,
 		    .duration = o->duration, .theme = o->theme }, err, sizeof err) < 0) {
 		fprintf(stderr, "kprof-top: %s\n", err);
 		return 1;
@@ -300,7 +314,7 @@ int session_run(const struct options *o)
 	struct sampler *smp;
 	char err[512], root[64];
 	uint64_t cpu0 = clock_process_cpu_ns();
-	sigset_t sigs, old;
+	sigset_t sigs, old, chld;
 	bool usage = false;
 	int rc, live_rc;
 
@@ -321,8 +335,11 @@ int session_run(const struct options *o)
 	}
 	snprintf(root, sizeof root, "/proc/%d/root", (int)s.pid);
 	s.ingest = ingest_new(s.model, &(struct ingest_config){
-		.pid = (uint32_t)s.pid, .root = root, .debug_root = "/usr/lib/debug",
-		.dwarf = o->call_graph == CALL_GRAPH_DWARF,
+		.pid = (uint32_t)s.pid, .ns_pid = proc_ns_pid(s.pid), .root = root,
+		.debug_root = "/usr/lib/debug",
+		/* The ptrace backend sends stacks to unwind even with fp; FP
+		 * samples (no registers) are read as callchains either way. */
+		.dwarf = o->call_graph == CALL_GRAPH_DWARF || o->backend != BACKEND_PERF,
 		.alloc_sample_bytes = (uint64_t)o->alloc_sample_kib * 1024 });
 
 	/* Signals are taken synchronously by this thread; the sampler thread
@@ -333,6 +350,12 @@ int session_run(const struct options *o)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	/* SIGCHLD too, in every thread: the ptrace sampler waits for its
+	 * tracees' stops on a signalfd, and a SIGCHLD this thread took (its
+	 * default is to discard it) would be lost to that. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, NULL);
 	if (!o->batch)
 		tui_block_signals();
 	signal(SIGPIPE, SIG_IGN);
@@ -340,6 +363,8 @@ int session_run(const struct options *o)
 	smp = sampler_start(&(struct sampler_config){
 		.pid = s.pid, .launch = s.launched ? &s.launch : NULL,
 		.command = s.model->target.command, .frequency = o->frequency,
+		.backend = o->backend == BACKEND_PTRACE ? SAMPLER_BACKEND_PTRACE
+			   : o->backend == BACKEND_PERF ? SAMPLER_BACKEND_PERF : SAMPLER_BACKEND_AUTO,
 		.dwarf = o->call_graph == CALL_GRAPH_DWARF, .stack_bytes = o->stack_bytes,
 		.trace_locks = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_LOCKS,
 		.trace_io = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_IO,
@@ -354,6 +379,7 @@ int session_run(const struct options *o)
 		rc = usage ? 2 : 1;
 		goto out;
 	}
+	session_backend(&s, smp);
 	pthread_mutex_lock(&s.lock);
 	s.model->target.start_epoch_s = clock_epoch_s();
 	pthread_mutex_unlock(&s.lock);

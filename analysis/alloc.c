@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "u64map.h"
 #include "usage.h"
+#include "../common/fastmath.h"
 #include "../common/xalloc.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -748,62 +749,7 @@ size_t alloc_memory(const struct alloc *a)
 
 /* ---- Poisson sampling over bytes ---------------------------------------------- */
 
-/* libm is not linked: the two functions the sampler needs, to ~1e-13. */
-
-/* 1 - e^-x for x >= 0, without cancellation for small x. */
-static double alloc_one_minus_exp_neg(double x)
-{
-	double term = 1.0, sum = 0.0, e;
-	int k = 0;
-
-	if (x > 700)
-		return 1.0;
-	if (x < 0.5) {
-		for (int i = 1; i < 20; i++) {
-			term *= -x / i;
-			sum -= term;
-		}
-		return sum;
-	}
-	/* e^-x = (e^(-x/2^k))^(2^k) with x/2^k below 0.5, where the series is quick. */
-	while (x >= 0.5) {
-		x *= 0.5;
-		k++;
-	}
-	e = 1.0;
-	for (int i = 1; i < 20; i++) {
-		term *= -x / i;
-		e += term;
-	}
-	while (k--)
-		e *= e;
-	return 1.0 - e;
-}
-
-/* ln(x) for x > 0: split off the binary exponent, then atanh's series. */
-static double alloc_log(double x)
-{
-	uint64_t bits;
-	double m, s, s2, sum = 0.0, pw;
-	int e;
-
-	memcpy(&bits, &x, sizeof bits);
-	e = (int)(bits >> 52 & 0x7ff) - 1023;
-	bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
-	memcpy(&m, &bits, sizeof m);
-	if (m > 1.41421356237309504880) {
-		m *= 0.5;
-		e++;
-	}
-	s = (m - 1) / (m + 1);
-	s2 = s * s;
-	pw = s;
-	for (int i = 1; i < 40; i += 2) {
-		sum += pw / i;
-		pw *= s2;
-	}
-	return e * 0.69314718055994530942 + 2 * sum;
-}
+/* libm is not linked: fm_log and fm_one_minus_exp_neg (common/fastmath.h). */
 
 static uint64_t alloc_rng(struct alloc_sampler *s)
 {
@@ -819,7 +765,7 @@ static double alloc_draw(struct alloc_sampler *s)
 {
 	double u = ((double)(alloc_rng(s) >> 11) + 0.5) / 9007199254740992.0;   /* (0, 1) */
 
-	return -alloc_log(u) * s->mean;
+	return -fm_log(u) * s->mean;
 }
 
 void alloc_sampler_init(struct alloc_sampler *s, uint64_t mean_bytes, uint64_t seed)
@@ -841,6 +787,6 @@ uint64_t alloc_sampler_take(struct alloc_sampler *s, uint64_t bytes)
 	/* The next point is a fresh draw from this request's end: memoryless,
 	 * so every request is sampled with the same probability. */
 	s->left = alloc_draw(s);
-	p = alloc_one_minus_exp_neg((double)bytes / s->mean);
+	p = fm_one_minus_exp_neg((double)bytes / s->mean);
 	return (uint64_t)((double)bytes / p + 0.5);
 }

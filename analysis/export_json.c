@@ -512,6 +512,7 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "generator", json_string(PACKAGE_STRING));
 	json_object_set_new(root, "target", json_target(&m->target));
 	json_object_set_new(root, "backend", json_str(m->target.backend));
+	json_object_set_new(root, "backend_note", json_str(m->target.backend_note));
 	json_object_set_new(root, "call_graph", json_str(m->target.call_graph));
 	json_object_set_new(root, "frequency_hz", json_integer(m->target.frequency));
 	json_object_set_new(root, "duration_s", json_real(dur));

@@ -69,8 +69,17 @@ struct ingest *ingest_new(struct model *m, const struct ingest_config *cfg)
 	in->dwarf = cfg->dwarf;
 	in->modules = module_cache_new(cfg->debug_root ? cfg->debug_root : "/usr/lib/debug");
 	in->maps = maps_new(in->modules, cfg->root ? cfg->root : "");
+	/* A live target (root set): files deleted or replaced since they were
+	 * mapped are still readable through its map_files. */
+	if (cfg->root && cfg->root[0]) {
+		char dir[64];
+		snprintf(dir, sizeof dir, "/proc/%u/map_files", cfg->pid);
+		maps_set_map_files(in->maps, dir);
+	}
+	/* The JIT writes its map in its own mount namespace (root) under its
+	 * own pid namespace's number for itself. */
 	snprintf(perf_map, sizeof perf_map, "%s/tmp/perf-%u.map",
-		 cfg->root ? cfg->root : "", cfg->pid);
+		 cfg->root ? cfg->root : "", cfg->ns_pid ? cfg->ns_pid : cfg->pid);
 	in->sym = symbolizer_new(in->maps, m->funcs, perf_map);
 	in->unwinder = unwinder_new(in->maps);
 	in->kernel_func = funcs_intern(m->funcs, "[kernel]", "[kernel]");

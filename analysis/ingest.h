@@ -14,6 +14,10 @@ struct ingest;
 
 struct ingest_config {
 	uint32_t pid;
+	/* pid as the target's own pid namespace numbers it (NSpid's last
+	 * field: proc_ns_pid); a JIT names its /tmp/perf-N.map with it.
+	 * 0: the same as pid. */
+	uint32_t ns_pid;
 	const char *root;         /* "/proc/PID/root" or "" */
 	const char *debug_root;   /* "/usr/lib/debug" */
 	bool dwarf;               /* unwind register+stack samples ourselves */

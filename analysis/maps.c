@@ -2,7 +2,9 @@
  * array of mappings, each tied to its module and load bias (see maps.h). */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +16,7 @@
 struct maps {
 	struct module_cache *mc;
 	char *root;
+	char *map_files;        /* "/proc/PID/map_files" or NULL */
 	struct map *v;          /* sorted by start, never overlapping */
 	size_t n, cap;
 	uint64_t generation;
@@ -176,6 +179,12 @@ struct maps *maps_new(struct module_cache *mc, const char *root)
 	return m;
 }
 
+void maps_set_map_files(struct maps *m, const char *dir)
+{
+	free(m->map_files);
+	m->map_files = dir && dir[0] ? xstrdup(dir) : NULL;
+}
+
 void maps_clear(struct maps *m)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -191,6 +200,7 @@ void maps_free(struct maps *m)
 	maps_clear(m);
 	free(m->v);
 	free(m->root);
+	free(m->map_files);
 	free(m);
 }
 
@@ -212,7 +222,7 @@ static size_t first_ending_above(const struct maps *m, uint64_t addr)
 /* prev and next are the mappings that will be beside it, or NULL: where a
  * module's segments share a file page, the bias its neighbours agree on
  * (all segments of one load share it) settles which segment this is. */
-static void attach_module(struct maps *m, struct map *map,
+static void attach_module(struct maps *m, struct map *map, const struct map_entry *e,
 			  const struct map *prev, const struct map *next)
 {
 	struct module *mod = NULL;
@@ -220,10 +230,21 @@ static void attach_module(struct maps *m, struct map *map,
 
 	if (!m->mc)
 		return;
-	if (map->kind == MAP_KIND_VDSO)
+	if (map->kind == MAP_KIND_VDSO) {
 		mod = module_cache_get(m->mc, "", "[vdso]");
-	else if (map->kind == MAP_KIND_FILE)
-		mod = module_cache_get(m->mc, m->root, map->path);
+	} else if (map->kind == MAP_KIND_FILE) {
+		/* The kernel names the entry by the range as it printed it:
+		 * lowercase hex, no padding. */
+		char alt[4200];
+		struct module_file f = { .maj = e->maj, .min = e->min, .ino = e->ino,
+					 .deleted = e->deleted };
+		if (m->map_files) {
+			snprintf(alt, sizeof alt, "%s/%" PRIx64 "-%" PRIx64, m->map_files,
+				 e->start, e->end);
+			f.alt_path = alt;
+		}
+		mod = module_cache_get_file(m->mc, m->root, map->path, &f);
+	}
 	if (!mod)
 		return;
 	if (prev && prev->mod == mod &&
@@ -270,11 +291,12 @@ void maps_add(struct maps *m, const struct map_entry *e)
 		if (has_left && hi - 1 == lo && right.path)
 			right.path = xstrdup(right.path);
 	}
-	/* A deleted file's path names whatever is there now, not what was
-	 * mapped: better no symbols than wrong ones. */
-	if (!e->deleted)
-		attach_module(m, &nm, has_left ? &left : lo > 0 ? &m->v[lo - 1] : NULL,
-			      has_right ? &right : hi < m->n ? &m->v[hi] : NULL);
+	/* A deleted or replaced file's path names whatever is there now, not
+	 * what was mapped: the module cache checks the inode and reads such a
+	 * file through map_files, or gives no module (better no symbols than
+	 * wrong ones). */
+	attach_module(m, &nm, e, has_left ? &left : lo > 0 ? &m->v[lo - 1] : NULL,
+		      has_right ? &right : hi < m->n ? &m->v[hi] : NULL);
 	/* Address-keyed caches (symbols, unwind state) only care about code and
 	 * modules; malloc's anonymous mmaps come and go all the time and must
 	 * not flush them. */

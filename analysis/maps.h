@@ -57,6 +57,11 @@ bool maps_entry_set_path(struct map_entry *e, const char *path, size_t len);
  * then no mapping gets a module. */
 struct maps *maps_new(struct module_cache *mc, const char *root);
 void maps_free(struct maps *m);
+/* Where the target's mapped files can be opened by address range
+ * ("/proc/PID/map_files", or NULL: nowhere).  A mapping whose file was
+ * deleted, or replaced at its path (another inode there now), is read
+ * from DIR/START-END instead of its path.  Affects mappings added after. */
+void maps_set_map_files(struct maps *m, const char *dir);
 /* Replace every mapping with those in a whole maps file. */
 void maps_load_text(struct maps *m, const char *text);
 /* Add one mapping, replacing whatever overlapped it. */

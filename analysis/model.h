@@ -28,6 +28,7 @@ struct model_target {
 	bool exited;
 	int wait_status;        /* when exited and launched; -1 unknown */
 	char backend[16];       /* "perf", "ptrace" */
+	char backend_note[240]; /* why this backend, and its cost (ptrace); "" */
 	char call_graph[16];    /* "dwarf", "fp" */
 	unsigned frequency;     /* Hz per thread */
 	double start_epoch_s;   /* wall clock when sampling started, ended */

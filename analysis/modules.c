@@ -1,11 +1,17 @@
 /* The module cache: each ELF file (and the vDSO) opened once through libelf
  * over a read-only mapping of the whole file, serving its bytes, CFI
- * location, build-id and symbol tables (see modules.h). */
+ * location, build-id and symbol tables (see modules.h).  Mapped files are
+ * keyed on their inode too, and read through /proc/PID/map_files when the
+ * path no longer leads to the mapped inode (deleted, replaced). */
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <gelf.h>
 
 #include "modules.h"
@@ -42,7 +48,7 @@ struct module {
 };
 
 struct cache_slot {
-	char *key;              /* root '\n' path; NULL = empty */
+	char *key;              /* root '\n' path ['\n' maj:min:ino]; NULL = empty */
 	struct module *mod;     /* NULL: tried and failed */
 };
 
@@ -144,12 +150,48 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
+/* Where the bytes of the mapped file f are to be read from: root + path
+ * (malloc'd in *file) while that is still the file mapped, else f's
+ * alt_path.  NULL when neither will do; *retry then says whether a later
+ * mapping might (the alt_path was gone rather than refused). */
+static const char *module_source(const char *root, const char *path,
+				 const struct module_file *f, char **file, bool *retry)
+{
+	struct stat st;
+
+	*file = join(root, path);
+	*retry = false;
+	if (!f || (f->ino == 0 && !f->deleted))
+		return *file;
+	if (!f->deleted && stat(*file, &st) == 0 && st.st_ino == f->ino &&
+	    major(st.st_dev) == f->maj && minor(st.st_dev) == f->min)
+		return *file;
+	if (f->alt_path) {
+		if (stat(f->alt_path, &st) == 0)
+			return f->alt_path;
+		if (errno == ENOENT) {
+			/* That range is no longer one mapping: a later one of
+			 * the same file will name it right. */
+			*retry = true;
+			return NULL;
+		}
+	}
+	/* No way to the mapped file itself (map_files refused without
+	 * CAP_SYS_ADMIN, or no live target): the path is the best there is
+	 * unless the file is known gone.  It is also right where only the
+	 * numbers differ: btrfs subvolumes and overlayfs report another
+	 * st_dev (and overlayfs sometimes st_ino) than maps does. */
+	return f->deleted ? NULL : *file;
+}
+
 static struct module *module_load(struct module_cache *c, const char *root,
-				  const char *path)
+				  const char *path, const struct module_file *f,
+				  bool *retry)
 {
 	struct module *m = xcalloc(1, sizeof *m);
 	const char *slash;
 
+	*retry = false;
 	m->path = xstrdup(path);
 	slash = strrchr(m->path, '/');
 	m->name = slash ? slash + 1 : m->path;
@@ -158,8 +200,10 @@ static struct module *module_load(struct module_cache *c, const char *root,
 	if (strcmp(path, "[vdso]") == 0) {
 		m->elf = elf_file_open_vdso(&m->owned_image);
 	} else if (path[0] == '/') {
-		char *file = join(root, path);
-		m->elf = elf_file_open(file);
+		char *file;
+		const char *src = module_source(root, path, f, &file, retry);
+		if (src)
+			m->elf = elf_file_open(src);
 		free(file);
 	}
 	if (!m->elf || !module_init(m)) {
@@ -193,14 +237,25 @@ static void cache_grow(struct module_cache *c)
 	free(old);
 }
 
-struct module *module_cache_get(struct module_cache *c, const char *root, const char *path)
+struct module *module_cache_get_file(struct module_cache *c, const char *root,
+				     const char *path, const struct module_file *f)
 {
+	struct module *m;
+	bool retry;
 	char *key;
 	size_t i;
 
 	if (!root || strcmp(path, "[vdso]") == 0)
 		root = "";
-	xasprintf(&key, "%s\n%s", root, path);
+	if (strcmp(path, "[vdso]") == 0 || (f && f->ino == 0 && !f->deleted))
+		f = NULL;
+	/* The file's identity is part of the key: the same path may map two
+	 * different images over time (a rebuilt library dlopened again). */
+	if (f)
+		xasprintf(&key, "%s\n%s\n%" PRIx32 ":%" PRIx32 ":%" PRIu64, root, path,
+			  f->maj, f->min, f->ino);
+	else
+		xasprintf(&key, "%s\n%s", root, path);
 	i = key_hash(key) & (c->nslots - 1);
 	for (; c->slots[i].key; i = (i + 1) & (c->nslots - 1)) {
 		if (strcmp(c->slots[i].key, key) == 0) {
@@ -208,14 +263,21 @@ struct module *module_cache_get(struct module_cache *c, const char *root, const 
 			return c->slots[i].mod;
 		}
 	}
-	c->slots[i].key = key;
-	c->slots[i].mod = module_load(c, root, path);
-	if (++c->n * 2 > c->nslots) {
-		struct module *m = c->slots[i].mod;
-		cache_grow(c);
-		return m;
+	m = module_load(c, root, path, f, &retry);
+	if (!m && retry) {
+		free(key);
+		return NULL;
 	}
-	return c->slots[i].mod;
+	c->slots[i].key = key;
+	c->slots[i].mod = m;
+	if (++c->n * 2 > c->nslots)
+		cache_grow(c);
+	return m;
+}
+
+struct module *module_cache_get(struct module_cache *c, const char *root, const char *path)
+{
+	return module_cache_get_file(c, root, path, NULL);
 }
 
 const char *module_name(const struct module *m)

@@ -22,6 +22,30 @@ void module_cache_free(struct module_cache *c);
  * is the same image as the target's on the same kernel. */
 struct module *module_cache_get(struct module_cache *c, const char *root, const char *path);
 
+/* What a mapping says about the file it maps: the device (maj:min as maps
+ * prints it, or MMAP2's) and inode, so that a file replaced at the same
+ * path is told from the one mapped, and where the mapped file itself can
+ * still be opened when its path no longer leads to it. */
+struct module_file {
+	uint32_t maj, min;
+	uint64_t ino;           /* 0: unknown; root + path is taken on trust */
+	bool deleted;           /* maps said " (deleted)": never open the path */
+	const char *alt_path;   /* "/proc/PID/map_files/START-END", or NULL */
+};
+
+/* The module for a mapped file, keyed on root, path and (maj, min, ino):
+ * a library rebuilt at the same path and mapped again is a new module.
+ * The image comes from root + path while that is still the mapped file
+ * (same inode and device), else from f->alt_path, which reaches a deleted
+ * or replaced file as long as it is mapped (it needs CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE).  Without a usable alt_path, root + path is
+ * still taken unless f->deleted (it may be the wrong image, but it is what
+ * the path-only cache gave).  f NULL: module_cache_get.  An alt_path that no
+ * longer exists (the mapping was split or unmapped since) is not
+ * remembered as a failure, so the next mapping of the file tries again. */
+struct module *module_cache_get_file(struct module_cache *c, const char *root,
+				     const char *path, const struct module_file *f);
+
 const char *module_name(const struct module *m);   /* basename: "libc.so.6" */
 const char *module_path(const struct module *m);   /* as the target names it */
 

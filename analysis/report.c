@@ -90,6 +90,8 @@ static void report_header(FILE *f, const struct model *m, uint32_t window_secs,
 	fprintf(f, "sampling:  backend %s, call graph %s, %u Hz per thread\n",
 		t->backend[0] ? t->backend : "?", t->call_graph[0] ? t->call_graph : "?",
 		t->frequency);
+	if (t->backend_note[0])
+		fprintf(f, "backend:   %s\n", t->backend_note);
 	if (window_secs)
 		fprintf(f, "duration:  %.2f s (this report: the last %" PRIu32 " s)\n", dur, window_secs);
 	else

@@ -65,6 +65,8 @@ static void cache_reset(struct symbolizer *s, size_t nslots)
 	s->n = 0;
 }
 
+static bool perf_map_refresh(struct symbolizer *s);
+
 struct symbolizer *symbolizer_new(struct maps *maps, struct funcs *funcs,
 				  const char *perf_map_path)
 {
@@ -79,6 +81,10 @@ struct symbolizer *symbolizer_new(struct maps *maps, struct funcs *funcs,
 		s->perf_map_path = xstrdup(perf_map_path);
 		slash = strrchr(s->perf_map_path, '/');
 		s->perf_map_module = slash ? slash + 1 : s->perf_map_path;
+		/* A JIT already running at attach has written its map: read it
+		 * now, or the samples before the first tick would stay bare
+		 * addresses for good (their stacks are interned as such). */
+		perf_map_refresh(s);
 	}
 	return s;
 }
@@ -169,7 +175,10 @@ static bool perf_map_refresh(struct symbolizer *s)
 	}
 	s->perf_map_read += (off_t)(line - text);
 	free(text);
-	qsort(s->perf, s->nperf, sizeof *s->perf, cmp_perf);
+	/* qsort(NULL, 0, …) is undefined: a map with no complete line yet
+	 * leaves s->perf NULL (found by tests/fuzz/fuzz_perf_map). */
+	if (s->nperf)
+		qsort(s->perf, s->nperf, sizeof *s->perf, cmp_perf);
 	return true;
 }
 

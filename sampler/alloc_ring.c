@@ -303,6 +303,27 @@ static bool ring_decode(uint64_t word0, const uint64_t *w, struct alloc_ring_rec
 	}
 }
 
+/* Only a broken (or hostile) writer leaves a record we cannot step over;
+ * there is no way to resync but to give up what is in the ring.  head and
+ * tail are in memory the target can write: zero at most the whole area
+ * once, whatever they say (a head 2^64 bytes ahead spun here for ever;
+ * found by tests/fuzz/fuzz_alloc_ring), and leave tail 8-aligned. */
+static void ring_give_up(struct alloc_ring *ring, uint64_t tail)
+{
+	struct alloc_ring_header *h = ring->hdr;
+	uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
+	uint64_t cap = ring->mask + 1, from = tail & ~(uint64_t)7, span = head - from;
+
+	if (head < from || span > cap) {
+		from = 0;
+		span = cap;
+	}
+	for (uint64_t p = 0; p < span; p += 8)
+		atomic_store_explicit(ring_word(ring, from + p), 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->lost, 1, memory_order_relaxed);
+	atomic_store_explicit(&h->tail, (head + 7) & ~(uint64_t)7, memory_order_release);
+}
+
 size_t alloc_ring_read(struct alloc_ring *ring, alloc_ring_cb cb, void *arg)
 {
 	struct alloc_ring_header *h = ring->hdr;
@@ -310,6 +331,13 @@ size_t alloc_ring_read(struct alloc_ring *ring, alloc_ring_cb cb, void *arg)
 	uint64_t body[ALLOC_RING_MAX_RECORD / 8];
 	size_t delivered = 0;
 
+	/* We only ever store an aligned tail; a misaligned one (the target
+	 * wrote it) would read word 0 unaligned and, at the end of the area,
+	 * past it.  Found by tests/fuzz/fuzz_alloc_ring. */
+	if (tail % 8) {
+		ring_give_up(ring, tail);
+		return 0;
+	}
 	for (;;) {
 		_Atomic uint64_t *w0 = ring_word(ring, tail);
 		uint64_t word0 = atomic_load_explicit(w0, memory_order_acquire);
@@ -319,13 +347,7 @@ size_t alloc_ring_read(struct alloc_ring *ring, alloc_ring_cb cb, void *arg)
 		if (word0 == 0)
 			break;   /* not committed yet (or nothing more) */
 		if (bytes < 8 || bytes > ALLOC_RING_MAX_RECORD || bytes % 8) {
-			/* Only a broken writer gets here; no way to resync but to
-			 * give up what is in the ring. */
-			uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
-			for (uint64_t p = tail; p < head; p += 8)
-				atomic_store_explicit(ring_word(ring, p), 0, memory_order_relaxed);
-			atomic_fetch_add_explicit(&h->lost, 1, memory_order_relaxed);
-			atomic_store_explicit(&h->tail, head, memory_order_release);
+			ring_give_up(ring, tail);
 			break;
 		}
 		size_t off = (size_t)((tail + 8) & ring->mask), first = (size_t)ring->mask + 1 - off;

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,12 @@ static bool fdnames_hex_u32(const char *p, uint32_t *v)
 {
 	char tmp[9], *end;
 
+	/* Exactly 8 hex digits: never copy past the string's end (a short
+	 * word such as "0:1" was read 8 bytes wide; found by
+	 * tests/fuzz/fuzz_fdnames), nor let strtoul take blanks or a sign. */
+	for (int i = 0; i < 8; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return false;
 	memcpy(tmp, p, 8);
 	tmp[8] = '\0';
 	*v = (uint32_t)strtoul(tmp, &end, 16);

@@ -347,3 +347,54 @@ bool proc_parse_syscall(const char *text, int32_t *nr, uint64_t args[6])
 	}
 	return true;
 }
+
+bool proc_parse_nspid(const char *status, uint32_t *nspid)
+{
+	const char *p = status;
+	uint32_t last = 0;
+	int fields = 0;
+
+	/* "NSpid:\t4242\t7\t1\n": outermost first, innermost last. */
+	for (; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "NSpid:", 6) == 0)
+			break;
+	if (!p)
+		return false;
+	p += 6;
+	for (;;) {
+		char *end;
+		unsigned long v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || *p == '\0')
+			break;
+		if (*p < '0' || *p > '9')
+			return false;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || v == 0 || v > UINT32_MAX)
+			return false;
+		last = (uint32_t)v;
+		fields++;
+		p = end;
+	}
+	if (fields == 0)
+		return false;
+	*nspid = last;
+	return true;
+}
+
+uint32_t proc_ns_pid(pid_t pid)
+{
+	char path[64];
+	uint32_t nspid = (uint32_t)pid;
+	char *text;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	text = proc_read_file(path, NULL);
+	if (text && !proc_parse_nspid(text, &nspid))
+		nspid = (uint32_t)pid;
+	free(text);
+	return nspid;
+}

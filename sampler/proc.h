@@ -52,4 +52,13 @@ bool proc_parse_syscall(const char *text, int32_t *nr, uint64_t args[6]);
 /* Whether pid can be profiled; when not, a one-line reason in err. */
 bool proc_check_target(pid_t pid, char *err, size_t errlen);
 
+/* The pid as the target's own (innermost) pid namespace numbers it: the
+ * last field of "NSpid:" in the text of a status file.  A JIT in a
+ * container names its perf map /tmp/perf-<this>.map.  False when the line
+ * is absent (kernels before 4.1) or malformed. */
+bool proc_parse_nspid(const char *status, uint32_t *nspid);
+/* proc_parse_nspid over /proc/PID/status; pid itself when that cannot be
+ * read or has no NSpid line (same namespace, as far as we can tell). */
+uint32_t proc_ns_pid(pid_t pid);
+
 #endif

@@ -7,11 +7,20 @@
  * where the threads are blocked (waitscan) between ticks.  In launch mode
  * it drains the preload shim's ring after the perf rings, every tick: per
  * address the shim's ring is in program order, and an allocation's page
- * faults may come before or after it, which nothing relies on. */
+ * faults may come before or after it, which nothing relies on.
+ *
+ * Backends: perf events by default; where the kernel refuses them (and
+ * --backend auto) or with --backend ptrace, the ptrace sampler instead.
+ * It opens no perf event at all: lock waits are then sampled from /proc,
+ * I/O read from counters, allocation sites come from the preload shim
+ * (launch mode) or not at all.  ptrace requests are only accepted from the
+ * tracer thread, so the sampler thread itself seizes the target and
+ * sampler_start waits for it to say whether that worked. */
 #include "config.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +33,7 @@
 #include "launch.h"
 #include "perf_session.h"
 #include "proc.h"
+#include "ptrace_sampler.h"
 #include "waitscan.h"
 #include "../common/clock.h"
 #include "../common/xalloc.h"
@@ -81,6 +91,18 @@ struct sampler {
 	/* The trace guard's last look: when, traced calls, target CPU. */
 	uint64_t guard_ns, guard_calls, guard_cpu_ns;
 	unsigned guard_strikes;
+	/* The backend: ptrace non-NULL when the ptrace sampler runs (owned by
+	 * the thread).  note says why, hz the rate really used. */
+	struct ptrace_sampler *ptrace;
+	bool use_ptrace;
+	char note[240];
+	unsigned hz;
+	/* The ptrace sampler's cost, published by the thread each tick. */
+	atomic_uint_least64_t pt_samples, pt_stop_ns;
+	/* The thread's answer to "could you seize the target?" (ptrace). */
+	sem_t ready;
+	char open_err[512];
+	bool open_usage;
 };
 
 static void sampler_emit(struct sampler *s, enum event_kind kind)
@@ -95,7 +117,8 @@ static bool sampler_target_gone(struct sampler *s, int *status)
 	char state;
 
 	*status = -1;
-	if (s->cfg.launch) {
+	/* Not with ptrace: waitpid on a traced child would take its stops. */
+	if (s->cfg.launch && !s->use_ptrace) {
 		pid_t r = waitpid(s->cfg.pid, status, WNOHANG);
 		return r == s->cfg.pid || (r < 0 && errno == ECHILD);
 	}
@@ -205,10 +228,13 @@ static void sampler_alloc_setup(struct sampler *s)
 	struct sampler_alloc_status *a = &s->alloc;
 	const struct sampler_config *c = &s->cfg;
 	char reason[200];
-	bool faults, probes;
-	unsigned stepped;
+	bool faults = false, probes = false;
+	unsigned stepped = 0;
 
-	perf_session_alloc(s->session, &faults, &probes, &stepped, reason, sizeof reason);
+	if (s->session)
+		perf_session_alloc(s->session, &faults, &probes, &stepped, reason, sizeof reason);
+	else
+		snprintf(reason, sizeof reason, "the ptrace backend samples no page faults");
 	if (c->ring) {
 		snprintf(a->mode, sizeof a->mode, "preload");
 		snprintf(a->note, sizeof a->note, "%s", faults ? "page faults sampled too" : "");
@@ -262,10 +288,10 @@ static void sampler_trace_lost(struct sampler *s, const char *why)
  * Over budget twice running, tracing stops; the data so far stays. */
 static void sampler_trace_guard(struct sampler *s, uint64_t now)
 {
-	uint64_t calls = perf_session_trace_calls(s->session), cpu_ns;
+	uint64_t calls = s->session ? perf_session_trace_calls(s->session) : 0, cpu_ns;
 	double dt, cost, cpu;
 
-	if (!s->cfg.trace_guard || (strcmp(s->status.locks_mode, "traced") != 0 &&
+	if (!s->session || !s->cfg.trace_guard || (strcmp(s->status.locks_mode, "traced") != 0 &&
 				    strcmp(s->status.io_mode, "traced") != 0) ||
 	    !proc_cpu_ns(s->cfg.pid, &cpu_ns))
 		return;
@@ -355,6 +381,73 @@ static int sampler_timeout(const struct sampler *s, uint64_t now, uint64_t next_
 	return (int)((due - now + 999999) / 1000000);
 }
 
+/* The lock-wait fallback's scan, when due. */
+static void sampler_scan(struct sampler *s, uint64_t now, uint64_t *next_scan)
+{
+	uint64_t period;
+
+	if (!s->waitscan || now < *next_scan)
+		return;
+	/* A late scan stands for the time since the last one (up to two
+	 * intervals: a long stall says nothing of before). */
+	period = s->last_scan && now - s->last_scan < 2 * s->scan_ns
+		 ? now - s->last_scan : s->last_scan ? 2 * s->scan_ns : s->scan_ns;
+	waitscan_sample(s->waitscan, period, s->sink, s->ctx);
+	s->last_scan = now;
+	/* Late (a slow drain): skip, don't burst to catch up. */
+	*next_scan = *next_scan + s->scan_ns > now ? *next_scan + s->scan_ns : now + s->scan_ns;
+}
+
+/* The ptrace backend's loop: the ptrace sampler waits for its threads'
+ * stops and samples between the chores (the same ones as with perf). */
+static void sampler_main_ptrace(struct sampler *s)
+{
+	uint64_t next_stats = 0, now = clock_monotonic_ns();
+	uint64_t next_tick = now + SAMPLER_TICK_NS, next_scan = now, next_refresh = now;
+	int status;
+
+	sampler_emit_status(s);
+	sampler_emit_alloc_status(s);
+	sampler_emit_stats(s, &next_stats);
+	while (!atomic_load(&s->stop)) {
+		uint64_t samples, stop_ns;
+
+		ptrace_sampler_run(s->ptrace, s->waitscan && next_scan < next_tick ? next_scan
+											: next_tick);
+		now = clock_monotonic_ns();
+		sampler_drain_ring(s, now);
+		sampler_scan(s, now, &next_scan);
+		if (now < next_tick)
+			continue;
+		next_tick = now + SAMPLER_TICK_NS;
+		sampler_emit(s, EVENT_TICK);
+		sampler_emit_stats(s, &next_stats);
+		if (now >= next_refresh) {
+			ptrace_sampler_refresh(s->ptrace);
+			next_refresh = now + SAMPLER_STATS_NS;
+		}
+		ptrace_sampler_cost(s->ptrace, &samples, &stop_ns);
+		atomic_store(&s->pt_samples, samples);
+		atomic_store(&s->pt_stop_ns, stop_ns);
+		if (ptrace_sampler_exited(s->ptrace, &status) || sampler_target_gone(s, &status)) {
+			struct event ev = { .kind = EVENT_TARGET_EXIT, .time_ns = clock_monotonic_ns() };
+			ptrace_sampler_exited(s->ptrace, &status);
+			sampler_drain_ring(s, clock_monotonic_ns());
+			ev.exit.wait_status = status;
+			s->sink(s->ctx, &ev);
+			break;
+		}
+	}
+	if (atomic_load(&s->stop)) {
+		next_stats = 0;
+		sampler_emit_stats(s, &next_stats);
+	}
+	/* Every exit path of the thread comes through here: each thread is
+	 * detached and runs on. */
+	ptrace_sampler_close(s->ptrace);
+	s->ptrace = NULL;
+}
+
 static void *sampler_main(void *arg)
 {
 	struct sampler *s = arg;
@@ -362,6 +455,10 @@ static void *sampler_main(void *arg)
 	uint64_t next_stats = 0, now = clock_monotonic_ns();
 	uint64_t next_tick = now + SAMPLER_TICK_NS, next_scan = now;
 
+	if (s->use_ptrace) {
+		sampler_main_ptrace(s);
+		goto done;
+	}
 	sampler_emit_status(s);
 	sampler_emit_alloc_status(s);
 	sampler_emit_stats(s, &next_stats);
@@ -370,17 +467,7 @@ static void *sampler_main(void *arg)
 							  : SAMPLER_TICK_MS);
 		now = clock_monotonic_ns();
 		sampler_drain_ring(s, now);
-		if (s->waitscan && now >= next_scan) {
-			/* A late scan stands for the time since the last one (up
-			 * to two intervals: a long stall says nothing of before). */
-			uint64_t period = s->last_scan && now - s->last_scan < 2 * s->scan_ns
-					  ? now - s->last_scan : s->last_scan ? 2 * s->scan_ns : s->scan_ns;
-			waitscan_sample(s->waitscan, period, s->sink, s->ctx);
-			s->last_scan = now;
-			/* Late (a slow drain): skip, don't burst to catch up. */
-			next_scan = next_scan + s->scan_ns > now ? next_scan + s->scan_ns
-								 : now + s->scan_ns;
-		}
+		sampler_scan(s, now, &next_scan);
 		/* Without a wait scan every poll is a tick, as a ring passing its
 		 * watermark cuts one short; with one, ticks keep their pace. */
 		if (s->waitscan && now < next_tick)
@@ -397,6 +484,7 @@ static void *sampler_main(void *arg)
 	}
 	perf_session_close(s->session);
 	s->session = NULL;
+done:
 	sampler_drain_ring(s, 0);
 	waitscan_free(s->waitscan);
 	s->waitscan = NULL;
@@ -411,9 +499,12 @@ static void sampler_trace_setup(struct sampler *s)
 	struct sampler_trace_status *st = &s->status;
 	const struct sampler_config *c = &s->cfg;
 	char reason[160], path[64], *text;
-	bool traced;
+	bool traced = false;
 
-	perf_session_trace(s->session, &traced, reason, sizeof reason);
+	if (s->session)
+		perf_session_trace(s->session, &traced, reason, sizeof reason);
+	else
+		snprintf(reason, sizeof reason, "ptrace backend (no perf events)");
 	snprintf(st->locks_mode, sizeof st->locks_mode, "%s",
 		 !c->trace_locks ? "off" : traced ? "traced" : "sampled");
 	snprintf(st->io_mode, sizeof st->io_mode, "%s", c->trace_io && traced ? "traced" : "counters");
@@ -482,21 +573,125 @@ static void sampler_emit_threads(struct sampler *s)
 	free(tids);
 }
 
+/* The sampler thread of the ptrace backend: it becomes the tracer, and
+ * tells sampler_start whether the target could be seized. */
+static void *sampler_ptrace_thread(void *arg)
+{
+	struct sampler *s = arg;
+	struct ptrace_sampler_config pc = {
+		.pid = s->cfg.pid, .launched = s->cfg.launch != NULL, .frequency = s->hz,
+		.stack_bytes = s->cfg.stack_bytes,
+	};
+
+	s->ptrace = ptrace_sampler_open(&pc, s->sink, s->ctx, s->open_err, sizeof s->open_err,
+					&s->open_usage);
+	if (s->ptrace) {
+		sampler_trace_setup(s);
+		sampler_alloc_setup(s);
+	}
+	sem_post(&s->ready);
+	if (!s->ptrace)
+		return NULL;
+	return sampler_main(s);
+}
+
+/* Was the perf session refused by the kernel's policy (paranoid, missing
+ * capabilities, a seccomp filter), as opposed to a bad request?  Those are
+ * what the ptrace backend is for.  perf_session words every such refusal
+ * "perf events refused (...)"; a seccomp filter may also answer ENOSYS. */
+static bool sampler_perf_refused(const char *err)
+{
+	return strncmp(err, "perf events refused", 19) == 0 || strstr(err, strerror(ENOSYS));
+}
+
+/* The rate and the note for the ptrace backend.  auto: capped at
+ * PTRACE_SAMPLER_MAX_HZ (each sample stops the thread); --backend ptrace
+ * with -F above it is the user's explicit choice, kept with a warning. */
+static void sampler_ptrace_rate(struct sampler *s, const char *why)
+{
+	const struct sampler_config *c = &s->cfg;
+	size_t used;
+
+	s->hz = c->frequency ? c->frequency : PTRACE_SAMPLER_DEFAULT_HZ;
+	used = (size_t)snprintf(s->note, sizeof s->note, "%s", why);
+	if (c->frequency > PTRACE_SAMPLER_MAX_HZ && c->backend == SAMPLER_BACKEND_AUTO) {
+		s->hz = PTRACE_SAMPLER_MAX_HZ;
+		used += (size_t)snprintf(s->note + used, sizeof s->note - used, "; -F %u capped to "
+					 "%u Hz", c->frequency, s->hz);
+	} else if (s->hz > PTRACE_SAMPLER_MAX_HZ) {
+		used += (size_t)snprintf(s->note + used, sizeof s->note - used, "; %u Hz is costly "
+					 "with ptrace (each sample stops the thread)", s->hz);
+	}
+	if (!c->dwarf && used < sizeof s->note)
+		snprintf(s->note + used, sizeof s->note - used, "; stacks copied and unwound "
+			 "(--call-graph fp needs perf)");
+}
+
+static struct sampler *sampler_start_ptrace(struct sampler *s, char *err, size_t errlen,
+					    bool *usage, const char *perf_err)
+{
+	int rc;
+
+	if (sem_init(&s->ready, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot start the sampler thread: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	s->use_ptrace = true;
+	rc = pthread_create(&s->thread, NULL, sampler_ptrace_thread, s);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the sampler thread: %s", strerror(rc));
+		goto fail;
+	}
+	while (sem_wait(&s->ready) < 0 && errno == EINTR)
+		;
+	if (!s->ptrace) {
+		pthread_join(s->thread, NULL);
+		/* After an automatic fallback both refusals matter. */
+		if (perf_err)
+			snprintf(err, errlen, "%.150s, and the ptrace fallback failed: %.300s",
+				 perf_err, s->open_err);
+		else
+			snprintf(err, errlen, "%s", s->open_err);
+		*usage = s->open_usage;
+		goto fail;
+	}
+	/* The child at its gate is seized already: its exec is followed. */
+	if (s->cfg.launch && launch_go(s->cfg.launch, s->cfg.command, err, errlen) < 0) {
+		atomic_store(&s->stop, true);
+		pthread_join(s->thread, NULL);
+		*usage = true;
+		goto fail;
+	}
+	return s;
+fail:
+	sem_destroy(&s->ready);
+	free(s);
+	return NULL;
+}
+
 struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *sink,
 			      void *ctx, char *err, size_t errlen, bool *usage)
 {
 	struct sampler *s = xcalloc(1, sizeof *s);
 	struct perf_session_config pc = {
-		.pid = cfg->pid, .launched = cfg->launch != NULL, .frequency = cfg->frequency,
+		.pid = cfg->pid, .launched = cfg->launch != NULL,
+		.frequency = cfg->frequency ? cfg->frequency : SAMPLER_PERF_DEFAULT_HZ,
 		.dwarf = cfg->dwarf, .stack_bytes = cfg->stack_bytes,
 		.trace_locks = cfg->trace_locks, .trace_io = cfg->trace_io,
 		.faults = cfg->faults, .alloc_sites = cfg->alloc_sites && !cfg->launch,
 	};
+	char why[200];
 	int rc;
 
 	s->cfg = *cfg;
 	s->sink = sink;
 	s->ctx = ctx;
+	if (cfg->backend == SAMPLER_BACKEND_PTRACE) {
+		sampler_ptrace_rate(s, "--backend ptrace");
+		return sampler_start_ptrace(s, err, errlen, usage, NULL);
+	}
+	s->hz = pc.frequency;
 	/* Attach: the maps first, so the first samples already resolve. */
 	if (!cfg->launch) {
 		sampler_emit_maps(s);
@@ -504,6 +699,16 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 	}
 	s->session = perf_session_open(&pc, sink, ctx, err, errlen, usage);
 	if (!s->session) {
+		if (cfg->backend == SAMPLER_BACKEND_AUTO && sampler_perf_refused(err)) {
+			/* The why without perf's advice: "perf events refused
+			 * (Permission denied, kernel.perf_event_paranoid=3)". */
+			size_t n = strcspn(err, ")");
+			snprintf(why, sizeof why, "%.*s%s", (int)(n < 160 ? n : 160), err,
+				 err[n] == ')' ? ")" : "");
+			sampler_ptrace_rate(s, why);
+			*usage = false;
+			return sampler_start_ptrace(s, err, errlen, usage, why);
+		}
 		free(s);
 		return NULL;
 	}
@@ -527,6 +732,21 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 	return s;
 }
 
+void sampler_backend(const struct sampler *s, char *name, size_t namelen, char *note,
+		     size_t notelen, unsigned *hz)
+{
+	struct sampler *m = (struct sampler *)s;
+	uint64_t samples = atomic_load(&m->pt_samples), stop_ns = atomic_load(&m->pt_stop_ns);
+
+	snprintf(name, namelen, "%s", s->use_ptrace ? "ptrace" : "perf");
+	*hz = s->hz;
+	if (s->use_ptrace && samples)
+		snprintf(note, notelen, "%s; threads stopped %.0f us per sample", s->note,
+			 (double)stop_ns / 1e3);
+	else
+		snprintf(note, notelen, "%s", s->note);
+}
+
 bool sampler_finished(const struct sampler *s)
 {
 	return atomic_load(&((struct sampler *)s)->finished);
@@ -538,5 +758,7 @@ void sampler_stop(struct sampler *s)
 		return;
 	atomic_store(&s->stop, true);
 	pthread_join(s->thread, NULL);
+	if (s->use_ptrace)
+		sem_destroy(&s->ready);
 	free(s);
 }

@@ -81,8 +81,11 @@ bool tracepoints_field(const char *format, const char *name, unsigned *offset, u
 		if (end > p && end[-1] == ']')   /* an array: the name is before '[' */
 			while (end > p && *end != '[')
 				end--;
+		/* end - len - 1, not end[-len - 1]: -len is a huge unsigned
+		 * index, an overflowing pointer addition (UBSan, on every real
+		 * format file; found by tests/fuzz/fuzz_tracepoints). */
 		if ((size_t)(end - p) <= len || memcmp(end - len, name, len) != 0 ||
-		    (end[-len - 1] != ' ' && end[-len - 1] != '*'))
+		    (*(end - len - 1) != ' ' && *(end - len - 1) != '*'))
 			continue;
 		off = strstr(semi, "offset:");
 		sz = strstr(semi, "size:");

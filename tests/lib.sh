@@ -215,6 +215,31 @@ wait_attached() {
 	done
 }
 
+# Number of perf event fds PID holds.  One ls, not a readlink per fd: cheap
+# enough to poll every 50 ms with ~60 fds on a loaded machine.
+perf_fd_count() {
+	# shellcheck disable=SC2010 # it greps the link targets, not file names
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event' || true
+}
+
+# wait_events_settled PID [SECS]: bounded wait (default 10 s) until
+# kprof-top's perf fd count has not changed for 0.5 s.  The CPU events open
+# first; syscall tracepoints, page-fault events and uprobes may follow, and
+# a test's measured window must not start before those.
+wait_events_settled() {
+	_limit=$((${2:-10} * 20)) _prev=-1 _same=0 _n=0
+	while [ "$_same" -lt 10 ]; do
+		alive "$1" || fail "kprof-top (pid $1) ended while opening its events; stderr: $(head -c 400 "$T/err")"
+		_c=$(perf_fd_count "$1")
+		if [ "$_c" -eq "$_prev" ]; then _same=$((_same + 1)); else _same=0; fi
+		_prev=$_c
+		_n=$((_n + 1))
+		[ "$_n" -le "$_limit" ] || fail "kprof-top's perf fd count did not settle within ${2:-10} s (now $_c)"
+		sleep 0.05
+	done
+	log "kprof-top holds $_prev perf event fds"
+}
+
 # Wall-clock time in seconds with a fraction (GNU date; python3 otherwise).
 # Timing matters here: it is taken between attach and the late thread.
 if [ "$(date +%N 2>/dev/null)" != "%N" ] && [ -n "$(date +%N 2>/dev/null)" ]; then
@@ -285,13 +310,49 @@ expect_one_line() {
 	[ "$_lines" -eq 1 ] || fail "$2: expected exactly one line on stderr, got $_lines: $(head -c 600 "$1")"
 }
 
-# Python helpers prepended to every json_check script.
+# snap_mode SNAPSHOT MODE_KEY NOTE_KEY: print "MODE<tab>NOTE" from a
+# snapshot, the keys dotted paths (io.mode io.note, or locks_mode locks_note);
+# a missing mode prints as None.  Fails (status 1) if it is not valid JSON.
+snap_mode() {
+	python3 -c 'import json, sys
+def get(d, path):
+    for k in path.split("."):
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+s = json.load(open(sys.argv[1]))
+print("%s\t%s" % (get(s, sys.argv[2]), get(s, sys.argv[3]) or ""))' "$@"
+}
+
+# Python helpers prepended to every json_check script.  fail() ends the
+# check at once; bad() records a failure and lets the other checks run, and
+# report() then fails with all of them (a script using bad() must end with
+# report()).
 KPROF_PY_PRELUDE='
 import json, sys
 def fail(msg):
     sys.stderr.write("%s: FAIL: %s\n" % (TEST_NAME, msg)); sys.exit(1)
 def note(msg):
     sys.stderr.write("%s: %s\n" % (TEST_NAME, msg))
+problems = []
+def bad(msg):
+    problems.append(msg)
+    note("FAIL: " + msg)
+def report():
+    if problems: fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+def num(d, k):
+    """d[k] as a float; fails unless it is a number."""
+    v = d.get(k)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        fail("%s is %r, not a number" % (k, v))
+    return float(v)
+def val(d, k): return float(d.get(k, 0) or 0)
+def near(what, got, want, tol, ref="truth"):
+    """bad() unless got is within tol (a fraction) of want, the ref value."""
+    got = float(got)
+    note("%s: kprof-top %.0f, %s %.0f (%+.1f %%, allowed ±%.0f %%)"
+         % (what, got, ref, want, 100.0 * (got - want) / want if want else 0, 100 * tol))
+    if abs(got - want) > tol * want:
+        bad("%s %.0f is off the %s %.0f by more than %.0f %%" % (what, got, ref, want, 100 * tol))
 def load(path):
     try:
         with open(path) as f: return json.load(f)
@@ -339,6 +400,79 @@ def check_split(snap, truth, tolerance=5.0, min_samples=100):
     if abs(got - want) > tolerance:
         fail("leaf_hot share %.1f %% is off the truth %.1f %% by more than %.0f points"
              % (got, want, tolerance))
+def frames_of(item):
+    """Function names of a site'"'"'s (or lock'"'"'s, fd'"'"'s) frames, root first."""
+    return [frame_name(str(f)) for f in item.get("frames") or []]
+# The alloc_sites fixture: retain_leak() keeps memory, churn() only recycles.
+def is_retain(site): return "retain_leak" in frames_of(site)
+def is_churn(site):
+    f = frames_of(site)
+    return "churn" in f and "retain_leak" not in f
+def show(site, key):
+    return "%s %.0f B/s: %s" % (key, val(site, key), ";".join(frames_of(site)[-5:]))
+def alloc_truth(truth, churn_factor):
+    """Notes alloc_sites'"'"' truth and fails unless it did what the tests rely
+    on (churn allocating at least churn_factor x what was retained).
+    Returns (retain_leak, churn, window seconds, RSS growth in bytes/s)."""
+    ret, churn = truth["sites"]["retain_leak"], truth["sites"]["churn"]
+    win = truth["window"]["seconds"]
+    note("fixture over %.2f s: retain_leak kept %d bytes in %d blocks (%.0f B/s; asked %.0f), churn"
+         " %d pairs (%.0f/s, %.1f MB/s), RSS %d -> %d (%.0f B/s)"
+         % (win, ret["retained_bytes"], ret["blocks"], ret["bytes_per_s"], truth["retain_rate"],
+            churn["allocs"], churn["allocs_per_s"], churn["bytes_allocated"] / win / 1e6,
+            truth["rss"]["start_bytes"], truth["rss"]["end_bytes"], truth["rss"]["growth_bytes_per_s"]))
+    if ret["blocks"] < 20 or abs(ret["bytes_per_s"] - truth["retain_rate"]) > 0.2 * truth["retain_rate"]:
+        fail("the fixture retained %.0f B/s in %d blocks, not the %.0f it was asked for: loaded machine?"
+             % (ret["bytes_per_s"], ret["blocks"], truth["retain_rate"]))
+    if churn["bytes_allocated"] < churn_factor * ret["retained_bytes"]:
+        fail("churn allocated only %d bytes against %d retained: it did not churn"
+             % (churn["bytes_allocated"], ret["retained_bytes"]))
+    rss_truth = truth["rss"]["growth_bytes_per_s"]
+    if not truth["rss"]["start_bytes"] or rss_truth <= 0:
+        fail("the fixture could not read its RSS: %r" % truth["rss"])
+    return ret, churn, win, rss_truth
+def alloc_section(snap, want_mode, rss_truth):
+    """The snapshot'"'"'s alloc section, checked: its mode (fails unless
+    want_mode), memory, and the RSS slope against the fixture'"'"'s own."""
+    alloc = snap.get("alloc")
+    if not isinstance(alloc, dict): fail("the snapshot has no alloc section")
+    note("alloc.mode %r, note %r" % (alloc.get("mode"), alloc.get("note")))
+    if alloc.get("mode") != want_mode:
+        fail("alloc.mode is %r, expected %r (note: %r)" % (alloc.get("mode"), want_mode, alloc.get("note")))
+    if not isinstance(alloc.get("memory"), dict):
+        bad("alloc.memory is %r, expected an object" % (alloc.get("memory"),))
+    near("alloc.rss_growth_bytes_per_s", num(alloc, "rss_growth_bytes_per_s"), rss_truth, 0.25)
+    r2 = alloc.get("rss_fit_r2")
+    note("rss_fit_r2 %r, anon_growth_bytes_per_s %r, leak_suspect %r (%r)"
+         % (r2, alloc.get("anon_growth_bytes_per_s"), alloc.get("leak_suspect"), alloc.get("leak_reason")))
+    if not isinstance(r2, (int, float)) or not (0.9 <= r2 <= 1.0 + 1e-9):
+        bad("rss_fit_r2 %r: a steady 2 MiB/s ramp fits a line (expected 0.9..1)" % (r2,))
+    return alloc
+def alloc_sites_split(alloc, describe):
+    """(sites, retain_leak'"'"'s, churn'"'"'s), noting the first six with
+    describe(site); fails if there are none, or none through retain_leak."""
+    sites = alloc.get("sites")
+    if not isinstance(sites, list) or not sites:
+        fail("alloc.sites is empty (%r); note %r" % (sites, alloc.get("note")))
+    for s in sites[:6]:
+        note("site: %s: %s" % (describe(s), ";".join(frames_of(s)[-5:])))
+    retain_sites = [s for s in sites if is_retain(s)]
+    churn_sites = [s for s in sites if is_churn(s)]
+    if not retain_sites:
+        fail("no site goes through retain_leak; top sites: %s"
+             % [";".join(frames_of(s)[-4:]) for s in sites[:5]])
+    return sites, retain_sites, churn_sites
+def check_retain_first(sites, retain_sites, key, what, want):
+    """bad() unless retain_leak leads sites (as listed, and by key) and its
+    sites sum to want within 25 %; returns that sum."""
+    if not is_retain(sites[0]):
+        bad("the first site does not go through retain_leak (%s)" % show(sites[0], key))
+    top = max(sites, key=lambda s: val(s, key))
+    if not is_retain(top):
+        bad("the site %s does not go through retain_leak (%s)" % (what, show(top, key)))
+    total = sum(val(s, key) for s in retain_sites)
+    near("%s through retain_leak (%d sites)" % (key, len(retain_sites)), total, want, 0.25)
+    return total
 def thread_samples(snap, tid):
     for t in snap.get("threads", []):
         if int(t.get("tid", -1)) == int(tid): return int(t.get("samples", 0))

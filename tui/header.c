@@ -244,7 +244,11 @@ static void header_cost(struct app *a, int y)
 	snprintf(buf, sizeof buf, "%" PRIu64, d->stats.samples);
 	x = meter(a, y, x, "samples ", buf, THEME_METER_VALUE);
 	snprintf(buf, sizeof buf, "%.1f s", d->duration_s);
-	meter(a, y, x, "for ", buf, THEME_METER_VALUE);
+	x = meter(a, y, x, "for ", buf, THEME_METER_VALUE);
+	/* Why not perf (ptrace: "perf events refused (...)"); last, as it is
+	 * the longest and the line is cut at the screen's edge. */
+	if (d->target.backend_note[0])
+		meter(a, y, x, "", d->target.backend_note, THEME_WARM);
 }
 
 /* "Locks: futex tracepoints - why", or the I/O or Allocations pane's: how

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fastmath.h"
 #include "sampler/alloc_ring.h"
 
 #define SHIM_EXPORT   __attribute__((visibility("default")))
@@ -170,63 +171,15 @@ static uint64_t shim_random(struct shim_thread *t)
 	return t->rng * 0x2545f4914f6cdd1dULL;
 }
 
-#define LN2 0.69314718055994530942
-
-/* ln x for x in (0, 1]: libm is not linked (libc alone keeps the shim's
- * dependencies to what every target already has).  Exponent plus an atanh
- * series on the mantissa, |error| < 1e-9: far below sampling noise. */
-static double shim_log(double x)
-{
-	uint64_t bits;
-	double m, s, s2;
-	int e;
-
-	memcpy(&bits, &x, sizeof bits);
-	e = (int)(bits >> 52 & 0x7ff) - 1023;
-	bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
-	memcpy(&m, &bits, sizeof m);
-	if (m > 1.41421356237309504880) {
-		m *= 0.5;
-		e++;
-	}
-	s = (m - 1) / (m + 1);
-	s2 = s * s;
-	return e * LN2 + 2 * s * (1 + s2 * (1. / 3 + s2 * (1. / 5 + s2 * (1. / 7 +
-		s2 * (1. / 9 + s2 * (1. / 11 + s2 / 13))))));
-}
-
-/* 1 - e^-x for x ≥ 0, the probability that an allocation of x means is
- * sampled. */
-static double shim_sampled_fraction(double x)
-{
-	double sum, term, e;
-	int k;
-
-	if (x > 40)
-		return 1;
-	if (x < 0.5) {
-		/* The series of 1 - e^-x itself keeps precision for tiny x. */
-		for (sum = term = x, k = 2; k <= 14; k++)
-			sum += (term *= -x / k);
-		return sum;
-	}
-	/* e^-x = 2^-k e^-r with r in [0, ln 2): the series converges fast. */
-	k = (int)(x / LN2);
-	x -= k * LN2;
-	e = term = 1;
-	for (int i = 1; i <= 18; i++)
-		e += (term *= -x / i);
-	while (k-- > 0)
-		e *= 0.5;
-	return 1 - e;
-}
+/* ln and 1 - e^-x come from common/fastmath.h: libm is not linked (libc
+ * alone keeps the shim's dependencies to what every target already has). */
 
 /* The bytes until the next sample: exponential with the configured mean,
  * so sampling is a Poisson process over allocated bytes. */
 static int64_t shim_draw(struct shim_thread *t)
 {
 	double u = (double)((shim_random(t) >> 11) + 1) * (1.0 / 9007199254740992.0);
-	double d = -shim_log(u) * shim_mean;
+	double d = -fm_log(u) * shim_mean;
 
 	return d < 1 ? 1 : (int64_t)d;
 }
@@ -418,7 +371,7 @@ static void shim_record(struct shim_thread *t, void *p, size_t size)
 	unsigned n = 0;
 	int got, i = 0;
 	double x = (double)size / shim_mean;
-	uint64_t weight = (uint64_t)((double)size / shim_sampled_fraction(x) + 0.5);
+	uint64_t weight = (uint64_t)((double)size / fm_one_minus_exp_neg(x) + 0.5);
 
 	got = unw_backtrace(buf, (int)(sizeof buf / sizeof buf[0]));
 	while (i < got && shim_own_ip((uintptr_t)buf[i]))

@@ -50,29 +50,6 @@ WINDOW_FAULTS=3
 WINDOW_UPROBES=11
 LEAK_MIN_SECS=10
 
-# Number of perf event fds PID holds (one ls, cheap enough to poll).
-perf_fd_count() {
-	# shellcheck disable=SC2010 # it greps the link targets, not file names
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event' || true
-}
-
-# wait_events_settled PID: bounded wait until kprof-top's perf fd count has
-# not changed for 0.5 s (CPU events first; page-fault events and uprobes
-# may follow, and the window must not start before those).
-wait_events_settled() {
-	_prev=-1 _same=0 _n=0
-	while [ "$_same" -lt 10 ]; do
-		alive "$1" || fail "kprof-top (pid $1) ended while opening its events; stderr: $(head -c 400 "$T/err")"
-		_c=$(perf_fd_count "$1")
-		if [ "$_c" -eq "$_prev" ]; then _same=$((_same + 1)); else _same=0; fi
-		_prev=$_c
-		_n=$((_n + 1))
-		[ "$_n" -le 300 ] || fail "kprof-top's perf fd count did not settle within 15 s (now $_c)"
-		sleep 0.05
-	done
-	log "kprof-top holds $_prev perf event fds"
-}
-
 # measure NAME WINDOW CHURN_RATE [KPROF ARGS...]: start a fixture, attach
 # kprof-top over its window; leaves $T/NAME.json (snapshot),
 # $T/NAME.truth.json and $T/NAME.err.
@@ -86,7 +63,8 @@ measure() {
 		>"$T/$m_name.out" 2>"$T/err"
 	m_kpid=$BG_PID
 	wait_attached "$m_kpid"
-	wait_events_settled "$m_kpid"
+	# Page-fault events and uprobes are perf fds too: up to 15 s to settle.
+	wait_events_settled "$m_kpid" 15
 	kill -USR1 "$m_pid"
 	# The measured window itself: a fixed length of steady allocation.
 	sleep "$m_window"
@@ -108,66 +86,12 @@ measure() {
 CHECKS='
 snap, truth, want_mode = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
 leak_min = float(sys.argv[4])
-alloc = snap.get("alloc")
-if not isinstance(alloc, dict): fail("the snapshot has no alloc section")
-problems = []
-def bad(msg):
-    # Every check runs; the test fails at the end with all that failed.
-    problems.append(msg)
-    note("FAIL: " + msg)
-def num(d, k):
-    v = d.get(k)
-    if not isinstance(v, (int, float)) or isinstance(v, bool):
-        fail("%s is %r, not a number" % (k, v))
-    return float(v)
-def near(what, got, want, tol):
-    note("%s: kprof-top %.0f, truth %.0f (%+.1f %%, allowed ±%.0f %%)"
-         % (what, got, want, 100.0 * (got - want) / want if want else 0, 100 * tol))
-    if abs(got - want) > tol * want:
-        bad("%s %.0f is off the truth %.0f by more than %.0f %%" % (what, got, want, 100 * tol))
-def frames_of(site): return [frame_name(str(f)) for f in site.get("frames") or []]
-def is_retain(site): return "retain_leak" in frames_of(site)
-def is_churn(site):
-    f = frames_of(site)
-    return "churn" in f and "retain_leak" not in f
-def show(site, key):
-    return "%s %.0f B/s: %s" % (key, float(site.get(key, 0) or 0), ";".join(frames_of(site)[-5:]))
-
-ret, churn = truth["sites"]["retain_leak"], truth["sites"]["churn"]
-win = truth["window"]["seconds"]
-note("fixture over %.2f s: retain_leak kept %d bytes in %d blocks (%.0f B/s; asked %.0f), churn"
-     " %d pairs (%.0f/s, %.1f MB/s), RSS %d -> %d (%.0f B/s)"
-     % (win, ret["retained_bytes"], ret["blocks"], ret["bytes_per_s"], truth["retain_rate"],
-        churn["allocs"], churn["allocs_per_s"], churn["bytes_allocated"] / win / 1e6,
-        truth["rss"]["start_bytes"], truth["rss"]["end_bytes"], truth["rss"]["growth_bytes_per_s"]))
-# The fixture did what the test relies on.
-if ret["blocks"] < 20 or abs(ret["bytes_per_s"] - truth["retain_rate"]) > 0.2 * truth["retain_rate"]:
-    fail("the fixture retained %.0f B/s in %d blocks, not the %.0f it was asked for: loaded machine?"
-         % (ret["bytes_per_s"], ret["blocks"], truth["retain_rate"]))
-if churn["bytes_allocated"] < 3 * ret["retained_bytes"]:
-    fail("churn allocated only %d bytes against %d retained: it did not churn"
-         % (churn["bytes_allocated"], ret["retained_bytes"]))
-rss_truth = truth["rss"]["growth_bytes_per_s"]
-if not truth["rss"]["start_bytes"] or rss_truth <= 0:
-    fail("the fixture could not read its RSS: %r" % truth["rss"])
-
-mode = alloc.get("mode")
-note("alloc.mode %r, note %r" % (mode, alloc.get("note")))
-if mode != want_mode:
-    fail("alloc.mode is %r, expected %r (note: %r)" % (mode, want_mode, alloc.get("note")))
-if not isinstance(alloc.get("memory"), dict):
-    bad("alloc.memory is %r, expected an object" % (alloc.get("memory"),))
-
+ret, churn, win, rss_truth = alloc_truth(truth, 3)
 # The memory trend: RSS slope over the window against the fixture own.
-near("alloc.rss_growth_bytes_per_s", num(alloc, "rss_growth_bytes_per_s"), rss_truth, 0.25)
+alloc = alloc_section(snap, want_mode, rss_truth)
 if num(alloc, "rss_bytes") < truth["rss"]["start_bytes"]:
     bad("alloc.rss_bytes %d is below the RSS the fixture had at its window start (%d)"
         % (num(alloc, "rss_bytes"), truth["rss"]["start_bytes"]))
-r2 = alloc.get("rss_fit_r2")
-note("rss_fit_r2 %r, anon_growth_bytes_per_s %r, leak_suspect %r (%r)"
-     % (r2, alloc.get("anon_growth_bytes_per_s"), alloc.get("leak_suspect"), alloc.get("leak_reason")))
-if not isinstance(r2, (int, float)) or not (0.9 <= r2 <= 1.0 + 1e-9):
-    bad("rss_fit_r2 %r: a steady 2 MiB/s ramp fits a line (expected 0.9..1)" % (r2,))
 if alloc.get("anon_growth_bytes_per_s") is not None:
     near("alloc.anon_growth_bytes_per_s", num(alloc, "anon_growth_bytes_per_s"), rss_truth, 0.25)
 dur = num(snap, "duration_s")
@@ -182,19 +106,10 @@ if leak_min:
 elif alloc.get("leak_suspect") and not alloc.get("leak_reason"):
     bad("alloc.leak_suspect is true with no leak_reason")
 
-sites = alloc.get("sites")
-if not isinstance(sites, list) or not sites:
-    fail("alloc.sites is empty (%r); note %r" % (sites, alloc.get("note")))
-for s in sites[:6]:
-    note("site: growth %.0f, touched %.0f, alloc %.0f B/s, outstanding %s, suspect %s: %s"
-         % (float(s.get("growth_bytes_per_s", 0) or 0), float(s.get("touched_bytes_per_s", 0) or 0),
-            float(s.get("alloc_bytes_per_s", 0) or 0), s.get("outstanding_bytes"),
-            s.get("leak_suspect"), ";".join(frames_of(s)[-5:])))
-retain_sites = [s for s in sites if is_retain(s)]
-churn_sites = [s for s in sites if is_churn(s)]
-if not retain_sites:
-    fail("no site goes through retain_leak; top sites: %s"
-         % [";".join(frames_of(s)[-4:]) for s in sites[:5]])
+sites, retain_sites, churn_sites = alloc_sites_split(alloc, lambda s:
+    "growth %.0f, touched %.0f, alloc %.0f B/s, outstanding %s, suspect %s"
+    % (val(s, "growth_bytes_per_s"), val(s, "touched_bytes_per_s"), val(s, "alloc_bytes_per_s"),
+       s.get("outstanding_bytes"), s.get("leak_suspect")))
 '
 
 # ---- 1. page-fault sampling (the default) -----------------------------------
@@ -202,17 +117,10 @@ measure faults "$WINDOW_FAULTS" 1000000
 json_check "$T/faults.json" "$T/faults.truth.json" faults 0 <<PY
 $CHECKS
 key = "touched_bytes_per_s"
-if not is_retain(sites[0]):
-    bad("the first site does not go through retain_leak (%s)" % show(sites[0], key))
-top = max(sites, key=lambda s: float(s.get(key, 0) or 0))
-if not is_retain(top):
-    bad("the site touching the most bytes/s does not go through retain_leak (%s)" % show(top, key))
-touched = sum(float(s.get(key, 0) or 0) for s in retain_sites)
-near("touched_bytes_per_s through retain_leak (%d sites)" % len(retain_sites), touched,
-     ret["bytes_per_s"], 0.25)
+touched = check_retain_first(sites, retain_sites, key, "touching the most bytes/s", ret["bytes_per_s"])
 # Churn reuses its pool: it touches next to nothing new and is no growth.
-ct = sum(float(s.get(key, 0) or 0) for s in churn_sites)
-cg = sum(float(s.get("growth_bytes_per_s", 0) or 0) for s in churn_sites)
+ct = sum(val(s, key) for s in churn_sites)
+cg = sum(val(s, "growth_bytes_per_s") for s in churn_sites)
 note("churn: %d sites, touched %.0f B/s, growth %.0f B/s" % (len(churn_sites), ct, cg))
 if ct > 0.10 * touched:
     bad("churn touches %.0f B/s, over 10 %% of retain_leak's %.0f: reused memory counted as new"
@@ -221,14 +129,12 @@ if abs(cg) > 0.10 * touched:
     bad("churn shows growth %.0f B/s, over 10 %% of retain_leak's touched rate" % cg)
 if any(s.get("leak_suspect") for s in churn_sites):
     bad("a churn site is a leak suspect")
-if problems: fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+report()
 PY
 
 # ---- 2. uprobes on malloc/free (--alloc-sites) ------------------------------
 measure uprobes "$WINDOW_UPROBES" 30000 --alloc-sites --alloc-sample 64
-mode=$(python3 -c 'import json, sys
-a = json.load(open(sys.argv[1])).get("alloc", {})
-print("%s\t%s" % (a.get("mode"), a.get("note", "")))' "$T/uprobes.json") ||
+mode=$(snap_mode "$T/uprobes.json" alloc.mode alloc.note) ||
 	fail "uprobes snapshot is not valid JSON"
 case $mode in
 uprobes*) ;;
@@ -237,24 +143,17 @@ esac
 json_check "$T/uprobes.json" "$T/uprobes.truth.json" uprobes "$LEAK_MIN_SECS" <<PY
 $CHECKS
 key = "growth_bytes_per_s"
-if not is_retain(sites[0]):
-    bad("the first site does not go through retain_leak (%s)" % show(sites[0], key))
-top = max(sites, key=lambda s: float(s.get(key, 0) or 0))
-if not is_retain(top):
-    bad("the site growing fastest does not go through retain_leak (%s)" % show(top, key))
-growth = sum(float(s.get(key, 0) or 0) for s in retain_sites)
-near("growth_bytes_per_s through retain_leak (%d sites)" % len(retain_sites), growth,
-     ret["bytes_per_s"], 0.25)
+growth = check_retain_first(sites, retain_sites, key, "growing fastest", ret["bytes_per_s"])
 # Retained blocks are never freed: no frees, outstanding at least what the
 # window kept, the oldest one older than the window, a leak suspect.
-r0 = max(retain_sites, key=lambda s: float(s.get(key, 0) or 0))
-if int(r0.get("frees", 0) or 0) != 0 or float(r0.get("free_bytes_per_s", 0) or 0) != 0:
+r0 = max(retain_sites, key=lambda s: val(s, key))
+if int(r0.get("frees", 0) or 0) != 0 or val(r0, "free_bytes_per_s") != 0:
     bad("retain_leak shows frees (%s, %s B/s); it never frees" % (r0.get("frees"), r0.get("free_bytes_per_s")))
-near("retain_leak alloc_bytes_per_s", float(r0.get("alloc_bytes_per_s", 0) or 0), ret["bytes_per_s"], 0.25)
+near("retain_leak alloc_bytes_per_s", val(r0, "alloc_bytes_per_s"), ret["bytes_per_s"], 0.25)
 if int(r0.get("outstanding_bytes", 0) or 0) < 0.75 * ret["retained_bytes"]:
     bad("retain_leak outstanding_bytes %s, less than the %d the window retained"
         % (r0.get("outstanding_bytes"), ret["retained_bytes"]))
-if float(r0.get("oldest_age_s", 0) or 0) < 0.9 * win:
+if val(r0, "oldest_age_s") < 0.9 * win:
     bad("retain_leak oldest_age_s %r, but it has held blocks since before the %.1f s window"
         % (r0.get("oldest_age_s"), win))
 if r0.get("leak_suspect") is not True:
@@ -264,9 +163,9 @@ if r0.get("leak_suspect") is not True:
 if not churn_sites:
     bad("no site goes through churn: uprobes see every malloc, churn made %d" % churn["allocs"])
 else:
-    cg = sum(float(s.get(key, 0) or 0) for s in churn_sites)
-    ca = sum(float(s.get("alloc_bytes_per_s", 0) or 0) for s in churn_sites)
-    cf = sum(float(s.get("free_bytes_per_s", 0) or 0) for s in churn_sites)
+    cg = sum(val(s, key) for s in churn_sites)
+    ca = sum(val(s, "alloc_bytes_per_s") for s in churn_sites)
+    cf = sum(val(s, "free_bytes_per_s") for s in churn_sites)
     cn = sum(int(s.get("allocs", 0) or 0) for s in churn_sites)
     note("churn: %d sites, growth %.0f B/s, alloc %.0f B/s, free %.0f B/s, %d allocs in the run"
          % (len(churn_sites), cg, ca, cf, cn))
@@ -279,6 +178,6 @@ else:
     near("churn alloc_bytes_per_s", ca, churn["bytes_allocated"] / win, 0.25)
     if ca > 0 and abs(ca - cf) > 0.05 * ca:
         bad("churn frees %.0f B/s against %.0f allocated: a bounded pool frees what it allocates" % (cf, ca))
-if problems: fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+report()
 PY
 log "ok"

@@ -70,28 +70,6 @@ fi
 
 json_check "$T/s.json" "$T/truth.json" "$LEAK_MIN_SECS" <<'PY'
 snap, truth, leak_min = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
-problems = []
-def bad(msg):
-    # Every check runs; the test fails at the end with all that failed.
-    problems.append(msg)
-    note("FAIL: " + msg)
-def num(d, k):
-    v = d.get(k)
-    if not isinstance(v, (int, float)) or isinstance(v, bool):
-        fail("%s is %r, not a number" % (k, v))
-    return float(v)
-def near(what, got, want, tol):
-    note("%s: kprof-top %.0f, truth %.0f (%+.1f %%, allowed ±%.0f %%)"
-         % (what, got, want, 100.0 * (got - want) / want if want else 0, 100 * tol))
-    if abs(got - want) > tol * want:
-        bad("%s %.0f is off the truth %.0f by more than %.0f %%" % (what, got, want, 100 * tol))
-def frames_of(site): return [frame_name(str(f)) for f in site.get("frames") or []]
-def is_retain(site): return "retain_leak" in frames_of(site)
-def is_churn(site):
-    f = frames_of(site)
-    return "churn" in f and "retain_leak" not in f
-def val(s, k): return float(s.get(k, 0) or 0)
-
 target = snap.get("target", {})
 if int(target.get("pid", -1)) != truth["pid"]:
     bad("target.pid %r, the fixture's pid was %d" % (target.get("pid"), truth["pid"]))
@@ -100,39 +78,11 @@ if target.get("launched") is not True or target.get("exited") is not True:
 if target.get("exit_code") != 0:
     bad("target.exit_code %r (exit_signal %r), expected 0" % (target.get("exit_code"), target.get("exit_signal")))
 
-ret, churn = truth["sites"]["retain_leak"], truth["sites"]["churn"]
-win = truth["window"]["seconds"]
-note("fixture over %.2f s: retain_leak kept %d bytes in %d blocks (%.0f B/s; asked %.0f), churn"
-     " %d pairs (%.0f/s, %.1f MB/s), RSS %d -> %d (%.0f B/s)"
-     % (win, ret["retained_bytes"], ret["blocks"], ret["bytes_per_s"], truth["retain_rate"],
-        churn["allocs"], churn["allocs_per_s"], churn["bytes_allocated"] / win / 1e6,
-        truth["rss"]["start_bytes"], truth["rss"]["end_bytes"], truth["rss"]["growth_bytes_per_s"]))
-if ret["blocks"] < 20 or abs(ret["bytes_per_s"] - truth["retain_rate"]) > 0.2 * truth["retain_rate"]:
-    fail("the fixture retained %.0f B/s in %d blocks, not the %.0f it was asked for: loaded machine?"
-         % (ret["bytes_per_s"], ret["blocks"], truth["retain_rate"]))
-if churn["bytes_allocated"] < 5 * ret["retained_bytes"]:
-    fail("churn allocated only %d bytes against %d retained: it did not churn"
-         % (churn["bytes_allocated"], ret["retained_bytes"]))
-rss_truth = truth["rss"]["growth_bytes_per_s"]
-if not truth["rss"]["start_bytes"] or rss_truth <= 0:
-    fail("the fixture could not read its RSS: %r" % truth["rss"])
-
-alloc = snap.get("alloc")
-if not isinstance(alloc, dict): fail("the snapshot has no alloc section")
-note("alloc.mode %r, note %r" % (alloc.get("mode"), alloc.get("note")))
-if alloc.get("mode") != "preload":
-    fail("alloc.mode is %r, expected preload (note: %r)" % (alloc.get("mode"), alloc.get("note")))
-if not isinstance(alloc.get("memory"), dict):
-    bad("alloc.memory is %r, expected an object" % (alloc.get("memory"),))
+ret, churn, win, rss_truth = alloc_truth(truth, 5)
 
 # The memory trend.  RSS includes the shared ring's pages as the shim
 # fills them; the fixture's statm reading does too, so the two agree.
-near("alloc.rss_growth_bytes_per_s", num(alloc, "rss_growth_bytes_per_s"), rss_truth, 0.25)
-r2 = alloc.get("rss_fit_r2")
-note("rss_fit_r2 %r, anon_growth_bytes_per_s %r, leak_suspect %r (%r)"
-     % (r2, alloc.get("anon_growth_bytes_per_s"), alloc.get("leak_suspect"), alloc.get("leak_reason")))
-if not isinstance(r2, (int, float)) or not (0.9 <= r2 <= 1.0 + 1e-9):
-    bad("rss_fit_r2 %r: a steady 2 MiB/s ramp fits a line (expected 0.9..1)" % (r2,))
+alloc = alloc_section(snap, "preload", rss_truth)
 dur = num(snap, "duration_s")
 if dur < leak_min + 1:
     fail("duration_s %.2f: too short for the leak rules (%.0f s), the test would test nothing" % (dur, leak_min))
@@ -140,27 +90,12 @@ if alloc.get("leak_suspect") is not True or not alloc.get("leak_reason"):
     bad("alloc.leak_suspect %r (leak_reason %r) after %.1f s of RSS growing %.0f B/s"
         % (alloc.get("leak_suspect"), alloc.get("leak_reason"), dur, rss_truth))
 
-sites = alloc.get("sites")
-if not isinstance(sites, list) or not sites:
-    fail("alloc.sites is empty (%r); note %r" % (sites, alloc.get("note")))
-for s in sites[:6]:
-    note("site: growth %.0f, alloc %.0f, free %.0f B/s, outstanding %s, allocs %s, oldest %s s, suspect %s: %s"
-         % (val(s, "growth_bytes_per_s"), val(s, "alloc_bytes_per_s"), val(s, "free_bytes_per_s"),
-            s.get("outstanding_bytes"), s.get("allocs"), s.get("oldest_age_s"), s.get("leak_suspect"),
-            ";".join(frames_of(s)[-5:])))
-retain_sites = [s for s in sites if is_retain(s)]
-churn_sites = [s for s in sites if is_churn(s)]
-if not retain_sites:
-    fail("no site goes through retain_leak; top sites: %s" % [";".join(frames_of(s)[-4:]) for s in sites[:5]])
+sites, retain_sites, churn_sites = alloc_sites_split(alloc, lambda s:
+    "growth %.0f, alloc %.0f, free %.0f B/s, outstanding %s, allocs %s, oldest %s s, suspect %s"
+    % (val(s, "growth_bytes_per_s"), val(s, "alloc_bytes_per_s"), val(s, "free_bytes_per_s"),
+       s.get("outstanding_bytes"), s.get("allocs"), s.get("oldest_age_s"), s.get("leak_suspect")))
 key = "growth_bytes_per_s"
-if not is_retain(sites[0]):
-    bad("the first site does not go through retain_leak (growth %.0f B/s: %s)"
-        % (val(sites[0], key), ";".join(frames_of(sites[0])[-5:])))
-top = max(sites, key=lambda s: val(s, key))
-if not is_retain(top):
-    bad("the site growing fastest does not go through retain_leak: %s" % ";".join(frames_of(top)[-5:]))
-growth = sum(val(s, key) for s in retain_sites)
-near("growth_bytes_per_s through retain_leak (%d sites)" % len(retain_sites), growth, ret["bytes_per_s"], 0.25)
+growth = check_retain_first(sites, retain_sites, key, "growing fastest", ret["bytes_per_s"])
 r0 = max(retain_sites, key=lambda s: val(s, key))
 if int(r0.get("frees", 0) or 0) != 0:
     bad("retain_leak shows %s frees; it never frees" % r0.get("frees"))
@@ -188,7 +123,7 @@ else:
     near("churn alloc_bytes_per_s", ca, churn["bytes_allocated"] / win, 0.25)
     if ca > 0 and abs(ca - cf) > 0.05 * ca:
         bad("churn frees %.0f B/s against %.0f allocated: a bounded pool frees what it allocates" % (cf, ca))
-if problems: fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+report()
 PY
 
 # ---- 2. SIGINT to kprof-top in the middle of a run ---------------------------

@@ -28,30 +28,6 @@ require_perf_events
 WINDOW=3          # seconds the workers contend
 DURATION=9        # kprof-top's --duration: attach + settling + WINDOW + margin
 
-# Number of perf event fds PID holds.  One ls, not a readlink per fd:
-# cheap enough to poll every 50 ms with ~60 fds on a loaded machine.
-perf_fd_count() {
-	# shellcheck disable=SC2010 # it greps the link targets, not file names
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event' || true
-}
-
-# wait_events_settled PID: bounded wait until kprof-top's perf fd count has
-# not changed for 0.5 s: the CPU events open first and the syscall
-# tracepoints may follow, and the window must not start before those.
-wait_events_settled() {
-	_prev=-1 _same=0 _n=0
-	while [ "$_same" -lt 10 ]; do
-		alive "$1" || fail "kprof-top (pid $1) ended while opening its events; stderr: $(head -c 400 "$T/err")"
-		_c=$(perf_fd_count "$1")
-		if [ "$_c" -eq "$_prev" ]; then _same=$((_same + 1)); else _same=0; fi
-		_prev=$_c
-		_n=$((_n + 1))
-		[ "$_n" -le 200 ] || fail "kprof-top's perf fd count did not settle within 10 s (now $_c)"
-		sleep 0.05
-	done
-	log "kprof-top holds $_prev perf event fds"
-}
-
 start_fixture lock_contend "$T/ready" --threads 4 --idle 2 --truth "$T/truth.json"
 pid=$FIXTURE_PID
 
@@ -89,9 +65,7 @@ if not snap.get("locks_note"):
     fail("--trace none: no locks_note says why the section is empty")
 PY
 
-mode=$(python3 -c 'import json, sys
-s = json.load(open(sys.argv[1]))
-print("%s\t%s" % (s.get("locks_mode"), s.get("locks_note", "")))' "$T/s.json") ||
+mode=$(snap_mode "$T/s.json" locks_mode locks_note) ||
 	fail "snapshot is not valid JSON"
 case $mode in
 traced*) ;;
@@ -104,11 +78,6 @@ esac
 
 json_check "$T/s.json" "$T/truth.json" <<'PY'
 snap, truth = load(sys.argv[1]), load(sys.argv[2])
-problems = []
-def bad(msg):
-    # Every check runs; the test fails at the end with all that failed.
-    problems.append(msg)
-    note("FAIL: " + msg)
 locks = snap.get("locks")
 if not isinstance(locks, list) or not locks:
     fail("snapshot has no locks: %r; locks_note %r" % (locks, snap.get("locks_note")))
@@ -124,7 +93,6 @@ if truth["wait_ns"] < 0.2e9 * truth["threads"]:
 def addr(x):
     try: return int(str(x), 16) if not isinstance(x, int) else x
     except ValueError: return None
-def frames_of(site): return [frame_name(str(f)) for f in site.get("frames", [])]
 
 named = [l for l in locks if l.get("lock") == "g_ledger"]
 if len(named) != 1:
@@ -201,8 +169,7 @@ mutexes = sorted((l for l in locks if l.get("kind") == "mutex"), key=lambda l: -
 if mutexes[0] is not led:
     bad("g_ledger is not the mutex with the most wait: %s"
          % json.dumps([(l.get("lock"), l.get("wait_ns")) for l in mutexes[:5]]))
-if problems:
-    fail("%d check(s) failed: %s" % (len(problems), "; ".join(problems)))
+report()
 PY
 
 log "ok"

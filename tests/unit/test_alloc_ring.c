@@ -154,6 +154,45 @@ static void test_wrap(void **state)
 	drop_ring(&ring);
 }
 
+/* The header's words, by offset (alloc_ring.h): the target can write them. */
+static void poke_u64(struct alloc_ring *ring, size_t off, uint64_t v)
+{
+	memcpy((unsigned char *)ring->hdr + off, &v, sizeof v);
+}
+
+/* A hostile target owns the ring's memory: a broken record with a head
+ * 2^63 bytes ahead once spun the reader (zeroing up to head) for ever, and
+ * a misaligned tail read word 0 across the end of the area.  Both must
+ * give up what is there, count it lost and leave a usable ring (found by
+ * tests/fuzz/fuzz_alloc_ring). */
+static void test_hostile_header(void **state)
+{
+	static struct got g;
+	struct alloc_ring ring;
+	uint64_t bad = 0xffffffffu | (uint64_t)ALLOC_RING_ALLOC << 32;
+
+	(void)state;
+	assert_int_equal(make_ring(&ring, 4096), 0);
+	memcpy(ring.data, &bad, sizeof bad);
+	poke_u64(&ring, 64, 1ULL << 63);          /* head */
+	g.n = 0;
+	assert_int_equal(alloc_ring_read(&ring, collect, &g), 0);
+	assert_int_equal(alloc_ring_lost(&ring), 1);
+	assert_true(alloc_ring_write_free(&ring, 1, 2, 3));
+	assert_int_equal(alloc_ring_read(&ring, collect, &g), 1);
+	assert_int_equal(g.rec[0].address, 3);
+
+	poke_u64(&ring, 128, 4096 - 4);           /* tail, misaligned */
+	poke_u64(&ring, 64, 4096);
+	memset(ring.data + 4096 - 8, 0xff, 8);
+	assert_int_equal(alloc_ring_read(&ring, collect, &g), 0);
+	assert_int_equal(alloc_ring_lost(&ring), 2);
+	assert_true(alloc_ring_write_free(&ring, 1, 2, 4));
+	assert_int_equal(alloc_ring_read(&ring, collect, &g), 1);
+	assert_int_equal(g.rec[1].address, 4);
+	drop_ring(&ring);
+}
+
 /* A full ring refuses (never blocks), counts what it refused, and takes
  * records again once read. */
 static void test_full_drops(void **state)
@@ -642,6 +681,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_round_trip, unlink_ring),
 		cmocka_unit_test_teardown(test_wrap, unlink_ring),
 		cmocka_unit_test_teardown(test_full_drops, unlink_ring),
+		cmocka_unit_test_teardown(test_hostile_header, unlink_ring),
 		cmocka_unit_test_teardown(test_attach_and_owner, unlink_ring),
 		cmocka_unit_test_teardown(test_concurrent_writers, unlink_ring),
 		cmocka_unit_test_teardown(test_concurrent_full, unlink_ring),

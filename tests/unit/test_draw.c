@@ -212,6 +212,42 @@ static const char *screen_all(int lines, int cols)
 	return all;
 }
 
+/* Take a copy, draw it on a 40 x 120 screen, return the screen's text. */
+static const char *redraw(struct fixture *fx)
+{
+	take(fx);
+	draw_screen(&fx->a);
+	return screen_all(40, 120);
+}
+
+/* Every view of a pane (its list, then its tree) at every size: nothing
+ * breaks, and wherever the header fits it is there.  Ends on pane 0, its
+ * list, at 40 x 120. */
+static void draw_pane_at_all_sizes(struct fixture *fx, int pane)
+{
+	static const int sizes[][2] = { { 60, 200 }, { 40, 120 }, { 24, 80 }, { 13, 40 },
+					{ 9, 30 }, { 6, 20 }, { 5, 20 }, { 2, 5 } };
+	struct app *a = &fx->a;
+	bool found;
+
+	for (int v = 0; v < 2; v++) {
+		a->pane = pane;
+		a->tree.active = false;
+		if (v)
+			keys_dispatch(a, '\n', &found);
+		take(fx);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			resizeterm(sizes[s][0], sizes[s][1]);
+			draw_screen(a);
+			if (sizes[s][0] >= 6 && sizes[s][1] >= 20)
+				assert_non_null(strstr(screen_text(0, 0, sizes[s][1]), "kprof-top"));
+		}
+	}
+	a->tree.active = false;
+	a->pane = 0;
+	resizeterm(40, 120);
+}
+
 /* The header's memory and I/O line, known and unknown; the split view's
  * thread columns in place of the sparkline; the threads pane's hottest
  * function. */
@@ -287,8 +323,6 @@ static void test_locks_io(void **state)
 	struct syscall_call c = { .tid = 7, .nr = SYSCALLS_FUTEX, .args = { 0x1000, 128 },
 				  .enter_ns = 1000000000ULL, .exit_ns = 1250000000ULL,
 				  .stack = st, .stack_weight = 1 };
-	static const int sizes[][2] = { { 60, 200 }, { 40, 120 }, { 24, 80 }, { 13, 40 },
-					{ 9, 30 }, { 6, 20 }, { 2, 5 } };
 	const char *all;
 	bool found;
 
@@ -306,9 +340,7 @@ static void test_locks_io(void **state)
 
 	resizeterm(40, 120);
 	a->pane = 4;
-	take(fx);
-	draw_screen(a);
-	all = screen_all(40, 120);
+	all = redraw(fx);
 	assert_non_null(strstr(all, "Locks: sampled from /proc (estimates)  perf_event_paranoid is 2  "
 				    "1 lock, 250.0 ms waited since the start"));
 	assert_non_null(strstr(all, "TOTAL WAIT"));
@@ -316,9 +348,7 @@ static void test_locks_io(void **state)
 	assert_non_null(strstr(all, "g_ledger_with_a_long_name_ä"));
 
 	keys_dispatch(a, '\n', &found);
-	take(fx);
-	draw_screen(a);
-	all = screen_all(40, 120);
+	all = redraw(fx);
 	assert_non_null(strstr(all, "where threads wait on it"));
 	assert_non_null(strstr(all, "WAIT"));
 	assert_non_null(strstr(all, "<- who waits on it"));
@@ -327,9 +357,7 @@ static void test_locks_io(void **state)
 	a->tree.active = false;
 
 	a->pane = 3;
-	take(fx);
-	draw_screen(a);
-	all = screen_all(40, 120);
+	all = redraw(fx);
 	assert_non_null(strstr(all, "I/O: procfs counters only"));
 	assert_non_null(strstr(all, "ASKED R/s"));
 	assert_non_null(strstr(all, "STORAGE W/s"));
@@ -339,22 +367,8 @@ static void test_locks_io(void **state)
 	assert_non_null(strstr(all, "4.0K"));
 
 	/* Every view of both panes at every size. */
-	for (int v = 0; v < 4; v++) {
-		a->pane = v < 2 ? 3 : 4;
-		a->tree.active = false;
-		if (v % 2)
-			keys_dispatch(a, '\n', &found);
-		take(fx);
-		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-			resizeterm(sizes[s][0], sizes[s][1]);
-			draw_screen(a);
-			if (sizes[s][0] >= 6 && sizes[s][1] >= 20)
-				assert_non_null(strstr(screen_text(0, 0, sizes[s][1]), "kprof-top"));
-		}
-	}
-	a->tree.active = false;
-	a->pane = 0;
-	resizeterm(40, 120);
+	draw_pane_at_all_sizes(fx, 3);
+	draw_pane_at_all_sizes(fx, 4);
 }
 
 /* The attributes the screen has at y, x (colour pair included). */
@@ -386,8 +400,6 @@ static void test_alloc(void **state)
 	uint32_t churn = funcs_intern(m->funcs, "churn_\xe8\xa8\x88\xe7\xae\x97", "prog");
 	uint32_t sr = stacks_intern(m->stacks, (uint32_t[]){ 0, retain, mallocf }, 3);
 	uint32_t sc = stacks_intern(m->stacks, (uint32_t[]){ 0, churn, mallocf }, 3);
-	static const int sizes[][2] = { { 60, 200 }, { 40, 120 }, { 24, 80 }, { 13, 40 },
-					{ 9, 30 }, { 6, 20 }, { 5, 20 }, { 2, 5 } };
 	const char *all;
 	bool found;
 	int y, x;
@@ -454,9 +466,7 @@ static void test_alloc(void **state)
 
 	/* Enter: the site's stacks, by live bytes. */
 	keys_dispatch(a, '\n', &found);
-	take(fx);
-	draw_screen(a);
-	all = screen_all(40, 120);
+	all = redraw(fx);
 	assert_non_null(strstr(all, "site retain_leak <- main  the stacks behind its memory"));
 	assert_non_null(strstr(all, "LIVE"));
 	assert_non_null(strstr(all, "<- who allocated it"));
@@ -467,9 +477,7 @@ static void test_alloc(void **state)
 	/* Faults mode: touched bytes, no growth. */
 	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "faults");
 	alloc_add_fault(m->alloc, 10000000000ULL, sr, 1 << 20);
-	take(fx);
-	draw_screen(a);
-	all = screen_all(40, 120);
+	all = redraw(fx);
 	assert_non_null(strstr(all, "Allocations: page faults (where new memory is touched)"));
 	assert_non_null(strstr(all, "TOUCHED/s"));
 	assert_non_null(strstr(all, "TOUCHED"));
@@ -480,30 +488,14 @@ static void test_alloc(void **state)
 	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "off");
 	alloc_free(m->alloc);
 	m->alloc = alloc_new(300);
-	take(fx);
-	draw_screen(a);
-	all = screen_all(40, 120);
+	all = redraw(fx);
 	assert_non_null(strstr(all, "Allocations: off"));
 	assert_non_null(strstr(all, "allocation sites are not collected"));
 	snprintf(m->target.alloc_mode, sizeof m->target.alloc_mode, "preload");
 	alloc_add(m->alloc, 1000000000ULL, sr, 0x1000, 1 << 20);
 
 	/* Every view at every size. */
-	for (int v = 0; v < 2; v++) {
-		a->tree.active = false;
-		if (v)
-			keys_dispatch(a, '\n', &found);
-		take(fx);
-		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-			resizeterm(sizes[s][0], sizes[s][1]);
-			draw_screen(a);
-			if (sizes[s][0] >= 6 && sizes[s][1] >= 20)
-				assert_non_null(strstr(screen_text(0, 0, sizes[s][1]), "kprof-top"));
-		}
-	}
-	a->tree.active = false;
-	a->pane = 0;
-	resizeterm(40, 120);
+	draw_pane_at_all_sizes(fx, a->pane);
 }
 
 int main(void)

@@ -49,25 +49,28 @@ static void test_socket_inode(void **state)
 	assert_false(fdnames_socket_inode("/tmp/socket:[1]", &ino));
 }
 
+/* hex (a /proc/net address) formats, and as want. */
+static void assert_formats_as(const char *hex, bool v6, const char *want)
+{
+	char buf[80];
+
+	assert_true(fdnames_format_addr(hex, v6, buf, sizeof buf));
+	assert_string_equal(buf, want);
+}
+
 static void test_format_addr(void **state)
 {
 	char buf[80];
 
 	/* Little-endian host: 127.0.0.1 prints as 0100007F; ports are plain. */
-	assert_true(fdnames_format_addr("0100007F:1F90", false, buf, sizeof buf));
-	assert_string_equal(buf, "127.0.0.1:8080");
-	assert_true(fdnames_format_addr("0A00020F:C85A", false, buf, sizeof buf));
-	assert_string_equal(buf, "15.2.0.10:51290");
-	assert_true(fdnames_format_addr("00000000:0000", false, buf, sizeof buf));
-	assert_string_equal(buf, "0.0.0.0:0");
-	assert_true(fdnames_format_addr("00000000000000000000000001000000:1F90", true, buf, sizeof buf));
-	assert_string_equal(buf, "[::1]:8080");
+	assert_formats_as("0100007F:1F90", false, "127.0.0.1:8080");
+	assert_formats_as("0A00020F:C85A", false, "15.2.0.10:51290");
+	assert_formats_as("00000000:0000", false, "0.0.0.0:0");
+	assert_formats_as("00000000000000000000000001000000:1F90", true, "[::1]:8080");
 	/* ::ffff:127.0.0.1, a v4 peer on a v6 socket */
-	assert_true(fdnames_format_addr("0000000000000000FFFF00000100007F:0050", true, buf, sizeof buf));
-	assert_string_equal(buf, "[::ffff:127.0.0.1]:80");
+	assert_formats_as("0000000000000000FFFF00000100007F:0050", true, "[::ffff:127.0.0.1]:80");
 	/* 2001:db8::1 */
-	assert_true(fdnames_format_addr("B80D0120000000000000000001000000:01BB", true, buf, sizeof buf));
-	assert_string_equal(buf, "[2001:db8::1]:443");
+	assert_formats_as("B80D0120000000000000000001000000:01BB", true, "[2001:db8::1]:443");
 	assert_false(fdnames_format_addr("0100007F", false, buf, sizeof buf));
 	assert_false(fdnames_format_addr("0100007G:1F90", false, buf, sizeof buf));
 	assert_false(fdnames_format_addr("0100007F:", false, buf, sizeof buf));

@@ -214,6 +214,16 @@ static void test_sendfile_splice(void **state)
 	io_free(io);
 }
 
+/* One call site as io_sites lists it: its stack, calls, bytes and time. */
+static void assert_io_site(const struct io_site *s, uint32_t stack, uint64_t calls,
+			   uint64_t bytes, uint64_t ns)
+{
+	assert_int_equal(s->stack, stack);
+	assert_int_equal(s->calls, calls);
+	assert_int_equal(s->bytes, bytes);
+	assert_int_equal(s->ns, ns);
+}
+
 static void test_sites(void **state)
 {
 	struct io *io = io_new();
@@ -230,13 +240,8 @@ static void test_sites(void **state)
 		io_add_call(io, &c);
 	}
 	assert_int_equal(io_sites(io, 0, &sites), 2);
-	assert_int_equal(sites[0].stack, 5);
-	assert_int_equal(sites[0].calls, 16);
-	assert_int_equal(sites[0].bytes, 1600);
-	assert_int_equal(sites[0].ns, 16 * 1000);
-	assert_int_equal(sites[1].stack, 6);
-	assert_int_equal(sites[1].calls, 8);
-	assert_int_equal(sites[1].bytes, 800);
+	assert_io_site(&sites[0], 5, 16, 1600, 16 * 1000);
+	assert_io_site(&sites[1], 6, 8, 800, 8 * 1000);
 	free(sites);
 	assert_int_equal(io_sites(io, 1, &sites), 0);
 	free(sites);

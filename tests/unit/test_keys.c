@@ -125,6 +125,21 @@ static void type(struct app *a, const char *s)
 		press(a, (unsigned char)*s);
 }
 
+/* A filter (the \ key) or a search (/) typed and confirmed with Enter. */
+static void filter_rows(struct app *a, const char *text)
+{
+	press(a, '\\');
+	type(a, text);
+	press(a, '\n');
+}
+
+static void search_rows(struct app *a, const char *text)
+{
+	press(a, '/');
+	type(a, text);
+	press(a, '\n');
+}
+
 static const char *selected_func(struct app *a)
 {
 	struct pane_state *ps = view_pane_state(a);
@@ -402,17 +417,13 @@ static void test_split(void **state)
 	press(a, KEYS_FN(KEY_END));
 	assert_string_equal(selected_cell(a, "TID"), "101");
 	/* The filter is on function names, as unsplit. */
-	press(a, '\\');
-	type(a, "cold");
-	press(a, '\n');
+	filter_rows(a, "cold");
 	assert_int_equal(ps->nrows, 1);
 	press(a, KEYS_ESC);
 	assert_int_equal(ps->nrows, 6);
 
 	/* Enter drills into the function over every thread. */
-	press(a, '/');
-	type(a, "leaf_cold");
-	press(a, '\n');
+	search_rows(a, "leaf_cold");
 	press(a, '\n');
 	assert_true(a->tree.active);
 	assert_int_equal(a->tree.focus, fx->leaf_cold);
@@ -628,15 +639,11 @@ static void test_locks_pane(void **state)
 	press(a, '<');
 	assert_string_equal(cell_of(a, 0, "LOCK"), "g_ledger");
 	/* Filter on lock names; search too. */
-	press(a, '\\');
-	type(a, "^g_");
-	press(a, '\n');
+	filter_rows(a, "^g_");
 	assert_int_equal(ps->nrows, 2);
 	press(a, KEYS_ESC);
 	assert_int_equal(ps->nrows, 3);
-	press(a, '/');
-	type(a, "pool");
-	press(a, '\n');
+	search_rows(a, "pool");
 	assert_string_equal(cell_of(a, ps->cursor, "LOCK"), "pool_cv");
 	press(a, KEYS_FN(KEY_HOME));
 
@@ -712,9 +719,7 @@ static void test_io_pane(void **state)
 	assert_true(app_data(a)->fds[ps->rows[0]].write_per_s < 1100000.0);
 
 	/* Filter on names, sort by name. */
-	press(a, '\\');
-	type(a, "socket");
-	press(a, '\n');
+	filter_rows(a, "socket");
 	assert_int_equal(ps->nrows, 1);
 	press(a, KEYS_ESC);
 	press(a, '>');
@@ -819,19 +824,13 @@ static void test_alloc_pane(void **state)
 	assert_string_equal(cell_of(a, 0, "SITE"), "retain_leak <- worker");
 
 	/* The filter matches the site's function or its caller. */
-	press(a, '\\');
-	type(a, "^worker$");
-	press(a, '\n');
+	filter_rows(a, "^worker$");
 	assert_int_equal(ps->nrows, 2);
 	press(a, KEYS_ESC);
-	press(a, '\\');
-	type(a, "churn");
-	press(a, '\n');
+	filter_rows(a, "churn");
 	assert_int_equal(ps->nrows, 1);
 	press(a, KEYS_ESC);
-	press(a, '/');
-	type(a, "churn");
-	press(a, '\n');
+	search_rows(a, "churn");
 	assert_int_equal(ps->cursor, 1);
 	press(a, KEYS_FN(KEY_HOME));
 

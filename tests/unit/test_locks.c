@@ -114,6 +114,18 @@ static void test_kinds(void **state)
 	locks_free(l);
 }
 
+/* One lock site as locks_sites lists it: its stack, its waits, their total
+ * and longest time, and how many threads waited there. */
+static void assert_lock_site(const struct lock_site *s, uint32_t stack, uint64_t waits,
+			     uint64_t wait_ns, uint64_t max_wait_ns, uint64_t nthreads)
+{
+	assert_int_equal(s->stack, stack);
+	assert_int_equal(s->waits, waits);
+	assert_int_equal(s->wait_ns, wait_ns);
+	assert_int_equal(s->max_wait_ns, max_wait_ns);
+	assert_int_equal(s->nthreads, nthreads);
+}
+
 static void test_sites_scaled(void **state)
 {
 	struct locks *l = locks_new();
@@ -141,16 +153,8 @@ static void test_sites_scaled(void **state)
 	size_t n = locks_sites(l, 0x5000, &sites);
 	assert_int_equal(n, 3);
 	/* Heaviest first: stack 9 (9 ms x4) then 7 (1 and 5 ms, x4). */
-	assert_int_equal(sites[0].stack, 9);
-	assert_int_equal(sites[0].waits, 4);
-	assert_int_equal(sites[0].wait_ns, 4 * 9 * MS);
-	assert_int_equal(sites[0].max_wait_ns, 9 * MS);
-	assert_int_equal(sites[0].nthreads, 1);
-	assert_int_equal(sites[1].stack, 7);
-	assert_int_equal(sites[1].waits, 8);
-	assert_int_equal(sites[1].wait_ns, 4 * (1 + 5) * MS);
-	assert_int_equal(sites[1].max_wait_ns, 5 * MS);
-	assert_int_equal(sites[1].nthreads, 2);
+	assert_lock_site(&sites[0], 9, 4, 4 * 9 * MS, 9 * MS, 1);
+	assert_lock_site(&sites[1], 7, 8, 4 * (1 + 5) * MS, 5 * MS, 2);
 	assert_int_equal(sites[2].stack, 11);
 	assert_int_equal(sites[2].waits, 0);
 	assert_int_equal(sites[2].wakes, 4);

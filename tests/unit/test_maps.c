@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "analysis/maps.h"
+#include "analysis/modules.h"
 
 static void test_parse_file(void **state)
 {
@@ -334,6 +335,32 @@ static void test_generation(void **state)
 	maps_free(m);
 }
 
+/* A deleted file's path names another file or none: with no map_files to
+ * read the mapped one from, the mapping keeps its place and name but gets
+ * no module (no wrong symbols), whatever is at the path. */
+static void test_deleted_gets_no_module_without_map_files(void **state)
+{
+	struct module_cache *mc = module_cache_new("");
+	struct maps *m = maps_new(mc, "");
+	struct map_entry e;
+	const struct map *map;
+
+	assert_true(maps_parse_line("7f1000-7f3000 r-xp 00000000 08:01 5 /bin/sh (deleted)\n", &e));
+	assert_true(e.deleted);
+	maps_add(m, &e);
+	map = maps_find(m, 0x7f1000);
+	assert_non_null(map);
+	assert_string_equal(map->path, "/bin/sh");
+	assert_int_equal(map->kind, MAP_KIND_FILE);
+	assert_null(map->mod);
+	/* A map_files directory without that range: still none. */
+	maps_set_map_files(m, "/nonexistent/map_files");
+	maps_add(m, &e);
+	assert_null(maps_find(m, 0x7f1000)->mod);
+	maps_free(m);
+	module_cache_free(mc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_add_replaces_many),
 		cmocka_unit_test(test_add_adjacent_keeps_neighbours),
 		cmocka_unit_test(test_generation),
+		cmocka_unit_test(test_deleted_gets_no_module_without_map_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

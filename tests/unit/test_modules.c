@@ -1,6 +1,7 @@
 /* Unit tests for analysis/modules.c: loading fixture ELF files built by
  * `make check` (tests/fixtures/symtest.c), bounded symbol lookup, separate
- * debug files by build-id and debuglink, bias, file reads, the vDSO. */
+ * debug files by build-id and debuglink, bias, file reads, the vDSO, and
+ * modules keyed by inode (replaced and deleted files). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <cmocka.h>
 
 #include "analysis/modules.h"
@@ -325,6 +327,97 @@ static void test_debug_by_debuglink(void **state)
 	free(empty);
 }
 
+/* cp src dst, through a temporary and rename(): dst gets a new inode, as
+ * when a library is rebuilt or a package upgraded. */
+static void install_file(const char *src, const char *dst)
+{
+	char tmp[PATH_MAX + 8], buf[65536];
+	FILE *in = fopen(src, "rb"), *out;
+	size_t n;
+
+	snprintf(tmp, sizeof tmp, "%s.new", dst);
+	out = fopen(tmp, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(rename(tmp, dst), 0);
+}
+
+static struct module_file file_id(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (struct module_file){ .maj = major(st.st_dev), .min = minor(st.st_dev),
+				     .ino = st.st_ino };
+}
+
+/* A library rebuilt at the same path and mapped again is another image:
+ * the cache keys on the inode, not the path alone. */
+static void test_keyed_by_inode(void **state)
+{
+	const char *one = need("symtest"), *two = need("libsymtest.so");
+	char *dir = make_tmpdir(), path[PATH_MAX], alt[PATH_MAX];
+	struct module_cache *mc = module_cache_new("");
+	struct module_file a, b;
+	struct module *ma, *mb;
+
+	snprintf(path, sizeof path, "%s/libx.so", dir);
+	install_file(one, path);
+	a = file_id(path);
+	ma = module_cache_get_file(mc, "", path, &a);
+	assert_non_null(ma);
+	assert_func(ma, sym_value(one, "symtest_static", NULL), "symtest_static", 0);
+
+	install_file(two, path);
+	b = file_id(path);
+	assert_true(a.ino != b.ino);    /* ma keeps the old inode alive */
+	mb = module_cache_get_file(mc, "", path, &b);
+	assert_non_null(mb);
+	assert_ptr_not_equal(ma, mb);
+	assert_string_equal(module_path(ma), module_path(mb));
+	/* Two images, told apart by their build-ids. */
+	assert_non_null(module_build_id(ma));
+	assert_non_null(module_build_id(mb));
+	assert_string_not_equal(module_build_id(ma), module_build_id(mb));
+	/* The old mapping still gets the old image. */
+	assert_ptr_equal(module_cache_get_file(mc, "", path, &a), ma);
+	module_cache_free(mc);
+
+	/* A fresh cache, the old inode: the path names another file now, so
+	 * the mapped one is read from alt_path (map_files). */
+	mc = module_cache_new("");
+	snprintf(alt, sizeof alt, "%s/1000-2000", dir);
+	a.alt_path = alt;
+	/* Not there (a stale range): NULL, and not remembered... */
+	assert_null(module_cache_get_file(mc, "", path, &a));
+	install_file(one, alt);
+	/* ...so the next mapping of the file finds it. */
+	ma = module_cache_get_file(mc, "", path, &a);
+	assert_non_null(ma);
+	assert_func(ma, sym_value(one, "symtest_static", NULL), "symtest_static", 0);
+	assert_string_equal(module_path(ma), path);
+	assert_string_equal(module_name(ma), "libx.so");
+
+	/* Deleted: the path is never read, even when something is there. */
+	b.deleted = true;
+	b.alt_path = NULL;
+	assert_null(module_cache_get_file(mc, "", path, &b));
+	/* Without alt_path, a live file at the path is still taken (the best
+	 * there is without map_files), and ino 0 means unknown: the path. */
+	b = file_id(path);
+	b.ino++;
+	assert_non_null(module_cache_get_file(mc, "", path, &b));
+	b.ino = 0;
+	assert_non_null(module_cache_get_file(mc, "", path, &b));
+	module_cache_free(mc);
+	remove_tree(dir);
+	free(dir);
+}
+
 static void test_negative_cache(void **state)
 {
 	struct module_cache *mc = module_cache_new("");
@@ -391,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_dynsym_only),
 		cmocka_unit_test(test_debug_by_build_id),
 		cmocka_unit_test(test_debug_by_debuglink),
+		cmocka_unit_test(test_keyed_by_inode),
 		cmocka_unit_test(test_negative_cache),
 		cmocka_unit_test(test_vdso),
 	};

@@ -44,6 +44,16 @@ static void start(struct rec *r)
 	r->len = sizeof(struct perf_event_header);
 }
 
+/* Starts a sample record with what every layout here opens with: the
+ * identifier (or, where the layout has none, the ip), pid and tid, time. */
+static void start_sample(struct rec *r, uint64_t head, uint32_t pid, uint32_t tid, uint64_t time)
+{
+	start(r);
+	put64(r, head);
+	put32x2(r, pid, tid);
+	put64(r, time);
+}
+
 #define BASE_TYPE (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD)
 
 /* Layouts as the session sets them: the old tests' CPU events without an
@@ -65,10 +75,7 @@ static void test_callchain_sample(void **state)
 	struct event ev;
 	struct perf_record_scratch scr;
 
-	start(&r);
-	put64(&r, 0x401000);                 /* ip */
-	put32x2(&r, 100, 101);               /* pid, tid */
-	put64(&r, 5000);                     /* time */
+	start_sample(&r, 0x401000, 100, 101, 5000);
 	put64(&r, 1010101);                  /* period */
 	put64(&r, 4);                        /* nr */
 	put64(&r, (uint64_t)PERF_CONTEXT_USER);
@@ -102,10 +109,7 @@ static void test_dwarf_sample(void **state)
 
 	for (size_t i = 0; i < sizeof stack; i++)
 		stack[i] = (uint8_t)i;
-	start(&r);
-	put64(&r, 0xffffffff81000000ULL);    /* in the kernel */
-	put32x2(&r, 7, 8);
-	put64(&r, 42);
+	start_sample(&r, 0xffffffff81000000ULL, 7, 8, 42);   /* in the kernel */
 	put64(&r, 1);
 	put64(&r, PERF_SAMPLE_REGS_ABI_64);
 	for (size_t i = 0; i < 8; i++)
@@ -138,10 +142,7 @@ static void test_no_user_regs(void **state)
 	struct event ev;
 	struct perf_record_scratch scr;
 
-	start(&r);
-	put64(&r, 0xffffffff81000000ULL);
-	put32x2(&r, 7, 8);
-	put64(&r, 42);
+	start_sample(&r, 0xffffffff81000000ULL, 7, 8, 42);
 	put64(&r, 1);
 	put64(&r, PERF_SAMPLE_REGS_ABI_NONE);   /* a kernel thread: no regs follow */
 	put64(&r, 0);                           /* no stack, and so no dyn_size */
@@ -265,10 +266,7 @@ static void test_syscall_enter_exit(void **state)
 	struct perf_record_scratch scr;
 	const struct perf_event_header *h;
 
-	start(&r);
-	put64(&r, 4242);                     /* identifier */
-	put32x2(&r, 100, 103);
-	put64(&r, 123456789);
+	start_sample(&r, 4242, 100, 103, 123456789);
 	put_raw(&r, 202, args, 6);
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 	assert_int_equal(r.len % 8, 0);
@@ -286,10 +284,7 @@ static void test_syscall_enter_exit(void **state)
 	bad.raw.args = 40;
 	assert_false(perf_record_decode(h, &bad, &ev, &scr));
 
-	start(&r);
-	put64(&r, 4243);
-	put32x2(&r, 100, 103);
-	put64(&r, 123459999);
+	start_sample(&r, 4243, 100, 103, 123459999);
 	put_raw(&r, 202, (const uint64_t *)&ret, 1);
 	h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL);
 	assert_int_equal(perf_record_id(h), 4243);
@@ -314,10 +309,7 @@ static void test_syscall_stack(void **state)
 	const struct perf_event_header *h;
 
 	memset(stack, 0xab, sizeof stack);
-	start(&r);
-	put64(&r, 77);
-	put32x2(&r, 100, 104);
-	put64(&r, 999);
+	start_sample(&r, 77, 100, 104, 999);
 	put_raw(&r, 1, args, 6);
 	put64(&r, PERF_SAMPLE_REGS_ABI_64);
 	for (size_t i = 0; i < 8; i++)
@@ -473,10 +465,7 @@ static void test_alloc_call(void **state)
 	struct rec r;
 	struct event ev;
 
-	start(&r);
-	put64(&r, 5);
-	put32x2(&r, 10, 12);
-	put64(&r, 4242);
+	start_sample(&r, 5, 10, 12, 4242);
 	put64(&r, PERF_SAMPLE_REGS_ABI_64);
 	for (size_t i = 0; i < 10; i++)
 		put64(&r, regs[i]);
@@ -516,10 +505,7 @@ static void test_alloc_return_free(void **state)
 	struct rec r;
 	struct event ev;
 
-	start(&r);
-	put64(&r, 6);
-	put32x2(&r, 10, 13);
-	put64(&r, 5000);
+	start_sample(&r, 6, 10, 13, 5000);
 	put64(&r, PERF_SAMPLE_REGS_ABI_64);
 	put64(&r, 0x55550000abc0);
 	const struct perf_event_header *h = finish(&r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
@@ -534,17 +520,11 @@ static void test_alloc_return_free(void **state)
 	assert_int_equal(ev.free.addr, 0x55550000abc0);
 
 	/* No user registers (ABI none): not a usable hit. */
-	start(&r);
-	put64(&r, 6);
-	put32x2(&r, 10, 13);
-	put64(&r, 5000);
+	start_sample(&r, 6, 10, 13, 5000);
 	put64(&r, PERF_SAMPLE_REGS_ABI_NONE);
 	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &fr, &ev, &scr));
 	/* Cut short inside the registers. */
-	start(&r);
-	put64(&r, 6);
-	put32x2(&r, 10, 13);
-	put64(&r, 5000);
+	start_sample(&r, 6, 10, 13, 5000);
 	put64(&r, PERF_SAMPLE_REGS_ABI_64);
 	assert_false(perf_record_decode(finish(&r, PERF_RECORD_SAMPLE, 0), &fr, &ev, &scr));
 }

@@ -174,6 +174,27 @@ static void test_cpu_ticks(void **state)
 	assert_true(ns1 > ns0);
 }
 
+/* The pid a process has in its own namespace: the last NSpid field. */
+static void test_nspid(void **state)
+{
+	uint32_t n = 0;
+
+	(void)state;
+	assert_true(proc_parse_nspid("Name:\tx\nNSpid:\t4242\n", &n));
+	assert_int_equal(n, 4242);
+	assert_true(proc_parse_nspid("Tgid:\t9\nNSpid:\t4242\t7\t1\nNSpgid:\t1\n", &n));
+	assert_int_equal(n, 1);
+	n = 5;
+	assert_false(proc_parse_nspid("Name:\tx\nPid:\t4\n", &n));
+	assert_int_equal(n, 5);
+	assert_false(proc_parse_nspid("NSpid:\t\n", &n));
+	assert_false(proc_parse_nspid("NSpid:\t12x\n", &n));
+	assert_false(proc_parse_nspid("NSpid:\t99999999999\n", &n));
+	assert_false(proc_parse_nspid("XNSpid:\t3\n", &n));
+	assert_int_equal(proc_ns_pid(getpid()), (uint32_t)getpid());
+	assert_int_equal(proc_ns_pid(999999999), 999999999);
+}
+
 static void test_thread_io_self(void **state)
 {
 	struct event_thread_io io;
@@ -197,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_parse_syscall),
 		cmocka_unit_test(test_thread_io_self),
 		cmocka_unit_test(test_cpu_ticks),
+		cmocka_unit_test(test_nspid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

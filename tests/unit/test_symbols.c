@@ -204,6 +204,51 @@ static void append(struct fx *f, const char *text)
 	symbolizer_tick(f->sym, now += 1000000000ULL);
 }
 
+/* A mapping of a deleted file is read through map_files/START-END
+ * (maps_set_map_files), as /proc/PID/map_files serves it: its symbols are
+ * the mapped file's.  Without map_files it gets no module, since its path
+ * names another file or none. */
+static void test_deleted_through_map_files(void **state)
+{
+	struct fx *f = *state;
+	const char *path = need("symtest");
+	uint64_t leaf = sym_value(path, "symtest_leaf");
+	char dir[] = "/tmp/kprof-test-mapfiles-XXXXXX", cmd[256], *text, *line, *nl;
+	struct map_entry e;
+	struct truth t;
+
+	assert_non_null(mkdtemp(dir));
+	assert_true(truth_open(&t, path));
+	text = truth_maps_text(&t, BASE, "/nonexistent/gone/symtest (deleted)");
+	truth_close(&t);
+	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		assert_true(maps_parse_line(line, &e));
+		assert_true(e.deleted);
+		assert_string_equal(e.path, "/nonexistent/gone/symtest");
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s/%" PRIx64 "-%" PRIx64 "'", path, dir,
+			 e.start, e.end);
+		assert_int_equal(system(cmd), 0);
+	}
+	{
+		struct module_cache *mc = module_cache_new("/nonexistent-debug");
+		struct maps *m = maps_new(mc, "");
+		maps_load_text(m, text);
+		assert_null(maps_find(m, BASE + leaf)->mod);
+		maps_free(m);
+		module_cache_free(mc);
+	}
+
+	maps_set_map_files(f->maps, dir);
+	maps_load_text(f->maps, text);
+	assert_non_null(maps_find(f->maps, BASE + leaf)->mod);
+	assert_int_equal(maps_find(f->maps, BASE + leaf)->bias, BASE);
+	assert_sym(f, BASE + leaf, "symtest_leaf", "symtest");
+	assert_sym(f, BASE + sym_value(path, "symtest_static") + 1, "symtest_static", "symtest");
+	free(text);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_perf_map(void **state)
 {
 	struct fx *f = *state;
@@ -233,6 +278,20 @@ static void test_perf_map(void **state)
 	/* Outside any mapping too (code the maps haven't caught up with). */
 	append(f, "6000 10 early\n");
 	assert_sym(f, 0x6004, "early", mod);
+}
+
+/* A perf map whose first line is still half-written holds no entry yet:
+ * reading it once sorted a NULL array (qsort(NULL, 0), undefined; found
+ * by tests/fuzz/fuzz_perf_map). */
+static void test_perf_map_half_first_line(void **state)
+{
+	struct fx *f = *state;
+	const char *mod = strrchr(f->perf_map, '/') + 1;
+
+	append(f, "7f3000005000 40 half");
+	assert_sym(f, 0x7f3000005000ULL, "0x7f3000005000", "[unknown]");
+	append(f, "_done\n");
+	assert_sym(f, 0x7f3000005010ULL, "half_done", mod);
 }
 
 static void test_vdso(void **state)
@@ -309,7 +368,9 @@ int main(void)
 		cmocka_unit_test(test_demangle),
 		cmocka_unit_test_setup_teardown(test_pie_at_random_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallbacks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_through_map_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perf_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_perf_map_half_first_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vdso, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
