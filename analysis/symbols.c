@@ -3,12 +3,14 @@
  * symbols.h). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "symbols.h"
 #include "funcs.h"
@@ -66,6 +68,10 @@ static void cache_reset(struct symbolizer *s, size_t nslots)
 }
 
 static bool perf_map_refresh(struct symbolizer *s);
+
+/* A perf map is a few MB even for a big JIT; beyond this we stop reading. */
+#define PERF_MAP_CHUNK ((uint64_t)16 << 20)
+#define PERF_MAP_MAX   ((off_t)256 << 20)
 
 struct symbolizer *symbolizer_new(struct maps *maps, struct funcs *funcs,
 				  const char *perf_map_path)
@@ -146,20 +152,28 @@ static bool perf_map_refresh(struct symbolizer *s)
 	size_t len = 0;
 	char *text, *line;
 	FILE *f;
+	int fd;
 
-	if (!s->perf_map_path || stat(s->perf_map_path, &st) != 0 ||
-	    st.st_size == s->perf_map_read)
+	/* The target writes this file, and may be hostile: only a regular
+	 * file (a FIFO would block this thread: O_NONBLOCK, then fstat), read
+	 * at most PERF_MAP_CHUNK at a time and PERF_MAP_MAX in all (a sparse
+	 * file of 2^60 bytes must not become one allocation). */
+	if (!s->perf_map_path ||
+	    (fd = open(s->perf_map_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == s->perf_map_read ||
+	    (st.st_size > s->perf_map_read && s->perf_map_read >= PERF_MAP_MAX) ||
+	    !(f = fdopen(fd, "r"))) {
+		close(fd);
+		return false;
+	}
 	if (st.st_size < s->perf_map_read) {
 		for (size_t i = 0; i < s->nperf; i++)
 			free(s->perf[i].name);
 		s->nperf = 0;
 		s->perf_map_read = 0;
 	}
-	f = fopen(s->perf_map_path, "re");
-	if (!f)
-		return false;
-	len = (size_t)(st.st_size - s->perf_map_read);
+	len = (size_t)MIN((uint64_t)(st.st_size - s->perf_map_read), PERF_MAP_CHUNK);
 	text = xmalloc(len + 1);
 	if (fseeko(f, s->perf_map_read, SEEK_SET) != 0)
 		len = 0;

@@ -8,6 +8,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "analysis/funcs.h"
@@ -294,6 +297,29 @@ static void test_perf_map_half_first_line(void **state)
 	assert_sym(f, 0x7f3000005010ULL, "half_done", mod);
 }
 
+/* The target writes its perf map, and may be hostile: a FIFO there must
+ * not block the sampler thread, and a huge sparse file must not become one
+ * huge allocation (it is read in bounded chunks, up to a total cap). */
+static void test_perf_map_hostile(void **state)
+{
+	struct fx *f = *state;
+	static uint64_t now = 1ULL << 40;
+	int fd;
+
+	unlink(f->perf_map);
+	assert_int_equal(mkfifo(f->perf_map, 0600), 0);
+	symbolizer_tick(f->sym, now += 1000000000ULL);   /* returns: no writer needed */
+	assert_sym(f, 0x7f3000005000ULL, "0x7f3000005000", "[unknown]");
+	unlink(f->perf_map);
+	fd = open(f->perf_map, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)1 << 40), 0);   /* 1 TiB of holes */
+	close(fd);
+	for (int i = 0; i < 3; i++)
+		symbolizer_tick(f->sym, now += 1000000000ULL);
+	assert_sym(f, 0x7f3000005000ULL, "0x7f3000005000", "[unknown]");
+}
+
 static void test_vdso(void **state)
 {
 	struct fx *f = *state;
@@ -371,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deleted_through_map_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perf_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perf_map_half_first_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_perf_map_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vdso, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
