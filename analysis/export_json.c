@@ -278,31 +278,13 @@ static double json_mean(uint64_t bytes, uint64_t calls)
 	return calls ? (double)bytes / (double)calls : 0.0;
 }
 
-/* Rows by bytes moved, busiest first: the order the pane shows. */
-static int fd_busiest(const void *a, const void *b, void *ctx)
-{
-	const struct io *io = ctx;
-	const struct io_fd *x = io_fd_at(io, *(const uint32_t *)a);
-	const struct io_fd *y = io_fd_at(io, *(const uint32_t *)b);
-	uint64_t bx = x->read_bytes + x->write_bytes, by = y->read_bytes + y->write_bytes;
-
-	if (bx != by)
-		return bx < by ? 1 : -1;
-	if (x->reads + x->writes != y->reads + y->writes)
-		return x->reads + x->writes < y->reads + y->writes ? 1 : -1;
-	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
-}
-
 static json_t *json_io_fds(const struct model *m, json_t **names)
 {
 	const struct io *io = m->io;
-	size_t n = io_fd_count(io);
-	uint32_t *rows = xmalloc((n ? n : 1) * sizeof *rows);
+	uint32_t *rows;
+	size_t n = io_fds_by_bytes(io, &rows);
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < n; i++)
-		rows[i] = (uint32_t)i;
-	qsort_r(rows, n, sizeof *rows, fd_busiest, (void *)io);
 	for (size_t i = 0; i < n; i++) {
 		const struct io_fd *f = io_fd_at(io, rows[i]);
 		struct io_site *sites;
@@ -372,13 +354,6 @@ static json_t *json_io_threads(const struct model *m, uint32_t window_secs)
 	return a;
 }
 
-/* A mode string from the target, or what the model's contents imply when
- * no one filled it in (a synthetic or replayed model). */
-static const char *json_mode(const char *mode, bool has_data, const char *none)
-{
-	return mode[0] ? mode : has_data ? "traced" : none;
-}
-
 /* io: rchar/wchar rates (what the process asked the kernel to move) and
  * the storage side (read_bytes/write_bytes) over the window; per fd and
  * per thread when traced. */
@@ -386,7 +361,7 @@ static json_t *json_io(const struct model *m, json_t **names, const struct usage
 		       uint32_t window_secs)
 {
 	json_t *io = json_object();
-	const char *mode = json_mode(m->target.io_mode, io_fd_count(m->io) > 0, "counters");
+	const char *mode = model_collect_mode(m->target.io_mode, io_fd_count(m->io) > 0, "counters");
 	bool traced = !strcmp(mode, "traced");
 	const char *rates = u->has_io
 		? "rates from /proc/PID/io (rchar/wchar; disk_*: read_bytes/write_bytes) "
@@ -418,35 +393,18 @@ static json_t *json_io(const struct model *m, json_t **names, const struct usage
 	return io;
 }
 
-/* Locks with time waited, most first. */
-static int lock_heaviest(const void *a, const void *b)
-{
-	const struct lock_info *x = *(const struct lock_info *const *)a;
-	const struct lock_info *y = *(const struct lock_info *const *)b;
-
-	if (x->wait_ns != y->wait_ns)
-		return x->wait_ns < y->wait_ns ? 1 : -1;
-	if (x->waits != y->waits)
-		return x->waits < y->waits ? 1 : -1;
-	return (x->addr > y->addr) - (x->addr < y->addr);
-}
-
 /* locks: one row per futex that was waited on, whole run; "frames" are its
  * heaviest site's.  locks is an array in the core format, so how it was
  * collected sits beside it as locks_mode (and locks_note). */
 static void json_locks(json_t *root, const struct model *m, json_t **names)
 {
 	const struct locks *l = m->locks;
-	size_t n = 0, total = locks_count(l);
-	const struct lock_info **v = xmalloc((total ? total : 1) * sizeof *v);
-	const char *mode = json_mode(m->target.locks_mode, total > 0, "off");
+	const struct lock_info **v;
+	size_t n = locks_by_wait(l, &v);
+	const char *mode = model_collect_mode(m->target.locks_mode, locks_count(l) > 0, "off");
 	json_t *a = json_array();
 	char addr[24];
 
-	for (size_t i = 0; i < total; i++)
-		if (locks_at(l, i)->waits)
-			v[n++] = locks_at(l, i);
-	qsort(v, n, sizeof *v, lock_heaviest);
 	for (size_t i = 0; i < n; i++) {
 		const struct lock_info *li = v[i];
 		struct lock_site *sites;

@@ -563,3 +563,29 @@ size_t io_memory(const struct io *io)
 	       u64map_memory(&io->open) + u64map_memory(&io->by_name) +
 	       u64map_memory(&io->by_site) + u64map_memory(&io->by_tid);
 }
+
+static int io_busiest(const void *a, const void *b, void *ctx)
+{
+	const struct io *io = ctx;
+	const struct io_fd *x = &io->rows[*(const uint32_t *)a].f;
+	const struct io_fd *y = &io->rows[*(const uint32_t *)b].f;
+	uint64_t bx = x->read_bytes + x->write_bytes, by = y->read_bytes + y->write_bytes;
+
+	if (bx != by)
+		return bx < by ? 1 : -1;
+	if (x->reads + x->writes != y->reads + y->writes)
+		return x->reads + x->writes < y->reads + y->writes ? 1 : -1;
+	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+size_t io_fds_by_bytes(const struct io *io, uint32_t **rows)
+{
+	size_t n = io_fd_count(io);
+
+	*rows = xmalloc((n ? n : 1) * sizeof **rows);
+	for (size_t i = 0; i < n; i++)
+		(*rows)[i] = (uint32_t)i;
+	if (n)
+		qsort_r(*rows, n, sizeof **rows, io_busiest, (void *)io);
+	return n;
+}

@@ -68,6 +68,9 @@ void io_add_thread_reading(struct io *io, uint32_t tid, uint64_t time_ns, uint64
  * row index is valid only while the caller holds the model). */
 #define IO_MAX_ROWS 4096
 size_t io_fd_count(const struct io *io);
+/* Indices of every row, most bytes moved first (then most calls): the
+ * order every output shows.  *rows is the caller's to free. */
+size_t io_fds_by_bytes(const struct io *io, uint32_t **rows);
 const struct io_fd *io_fd_at(const struct io *io, size_t i);
 /* bytes (one of f's counters) per second of f's life in the run: from its
  * first call to its close, or to now_ns while open. */

@@ -454,3 +454,29 @@ size_t locks_memory(const struct locks *l)
 	       u64map_memory(&l->by_site) + u64map_memory(&l->site_tids) +
 	       u64map_memory(&l->by_tid);
 }
+
+static int locks_heaviest(const void *a, const void *b)
+{
+	const struct lock_info *x = *(const struct lock_info *const *)a;
+	const struct lock_info *y = *(const struct lock_info *const *)b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	if (x->waits != y->waits)
+		return x->waits < y->waits ? 1 : -1;
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+size_t locks_by_wait(const struct locks *l, const struct lock_info ***out)
+{
+	size_t n = 0, total = locks_count(l);
+	const struct lock_info **v = xmalloc((total ? total : 1) * sizeof *v);
+
+	for (size_t i = 0; i < total; i++)
+		if (l->v[i].info.waits)
+			v[n++] = &l->v[i].info;
+	if (n)
+		qsort(v, n, sizeof *v, locks_heaviest);
+	*out = v;
+	return n;
+}

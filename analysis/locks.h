@@ -71,6 +71,9 @@ void locks_set_kind_hint(struct locks *l, uint64_t addr, bool cond);
 void locks_thread_start(struct locks *l, uint32_t tid, uint64_t time_ns);
 void locks_thread_exit(struct locks *l, uint32_t tid, uint64_t time_ns);
 size_t locks_count(const struct locks *l);
+/* The locks that were waited on, most time waited first (the order every
+ * output shows); *out is the caller's to free.  Returns the count. */
+size_t locks_by_wait(const struct locks *l, const struct lock_info ***out);
 /* The i-th lock in order of first sight. */
 const struct lock_info *locks_at(const struct locks *l, size_t i);
 const struct lock_info *locks_find(const struct locks *l, uint64_t addr);

@@ -93,3 +93,8 @@ size_t model_memory(const struct model *m)
 	       thread_stacks_memory(m->thread_stacks) + syscalls_memory(m->syscalls) +
 	       locks_memory(m->locks) + io_memory(m->io) + alloc_memory(m->alloc);
 }
+
+const char *model_collect_mode(const char *mode, bool has_data, const char *none)
+{
+	return mode[0] ? mode : has_data ? "traced" : none;
+}

@@ -97,6 +97,10 @@ void model_add_usage(struct model *m, const struct usage_reading *r);
 /* Advance the model's clock (no sample).  Tick at attach and at the end so
  * the duration covers idle time too. */
 void model_tick(struct model *m, uint64_t time_ns);
+/* How a section was collected: mode as the sampler said, or, when no one
+ * did (a synthetic or replayed model), "traced" if it holds data, else
+ * none. */
+const char *model_collect_mode(const char *mode, bool has_data, const char *none);
 /* Seconds covered: from the earliest event (sample or tick) to the newest. */
 double model_duration_s(const struct model *m);
 /* Bytes held by stacks, timelines and readings, for the memory budget. */

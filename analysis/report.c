@@ -237,36 +237,16 @@ static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-static int lock_heaviest(const void *a, const void *b)
-{
-	const struct lock_info *x = *(const struct lock_info *const *)a;
-	const struct lock_info *y = *(const struct lock_info *const *)b;
-
-	if (x->wait_ns != y->wait_ns)
-		return x->wait_ns < y->wait_ns ? 1 : -1;
-	return (x->addr > y->addr) - (x->addr < y->addr);
-}
-
-/* How the lock and I/O sections were collected, or why not. */
-static const char *report_mode(const char *mode, bool has_data, const char *none)
-{
-	return mode[0] ? mode : has_data ? "traced" : none;
-}
-
 /* Locks by time waited: one line of totals each, then where the heaviest
  * call sites waited (shares of the lock's estimated site time). */
 static void report_locks(FILE *f, const struct model *m)
 {
 	const struct locks *l = m->locks;
-	size_t n = 0, total = locks_count(l);
-	const struct lock_info **v = xmalloc((total ? total : 1) * sizeof *v);
-	const char *mode = report_mode(m->target.locks_mode, total > 0, "off");
+	const struct lock_info **v;
+	size_t n = locks_by_wait(l, &v);
+	const char *mode = model_collect_mode(m->target.locks_mode, locks_count(l) > 0, "off");
 	char name[LOCK_NAME_COL + 1], b1[24], b2[24];
 
-	for (size_t i = 0; i < total; i++)
-		if (locks_at(l, i)->waits)
-			v[n++] = locks_at(l, i);
-	qsort(v, n, sizeof *v, lock_heaviest);
 	if (!strcmp(mode, "traced"))
 		fprintf(f, "\nLock waits (%zu lock%s; every futex wait traced, whole run; "
 			"call sites estimated)\n", n, n == 1 ? "" : "s");
@@ -309,15 +289,18 @@ static void report_locks(FILE *f, const struct model *m)
 	free(v);
 }
 
-static int fd_busiest(const void *a, const void *b, void *ctx)
+/* Threads by what they asked to move over the run, busiest first: the
+ * ones the report has room for must be the ones that matter. */
+static int io_thread_busiest(const void *a, const void *b)
 {
-	const struct io_fd *x = io_fd_at(ctx, *(const uint32_t *)a);
-	const struct io_fd *y = io_fd_at(ctx, *(const uint32_t *)b);
-	uint64_t bx = x->read_bytes + x->write_bytes, by = y->read_bytes + y->write_bytes;
+	const struct io_thread *x = *(const struct io_thread *const *)a;
+	const struct io_thread *y = *(const struct io_thread *const *)b;
+	double rx = x->has_run_rates ? x->run_rchar_per_s + x->run_wchar_per_s : -1;
+	double ry = y->has_run_rates ? y->run_rchar_per_s + y->run_wchar_per_s : -1;
 
-	if (bx != by)
-		return bx < by ? 1 : -1;
-	return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
 /* Files by bytes moved over the whole run, with their rates over each
@@ -326,9 +309,9 @@ static int fd_busiest(const void *a, const void *b, void *ctx)
 static void report_io(FILE *f, const struct model *m)
 {
 	const struct io *io = m->io;
-	size_t n = io_fd_count(io), nt = io_thread_count(io);
-	const char *mode = report_mode(m->target.io_mode, n > 0, "counters");
-	uint32_t *rows = xmalloc((n ? n : 1) * sizeof *rows);
+	uint32_t *rows;
+	size_t n = io_fds_by_bytes(io, &rows), nt = io_thread_count(io);
+	const char *mode = model_collect_mode(m->target.io_mode, n > 0, "counters");
 	char path[IO_PATH_COL + 1], rb[16], wb[16], rr[24], wr[24], b1[21];
 
 	if (strcmp(mode, "traced") != 0 && !n && !nt) {
@@ -338,9 +321,6 @@ static void report_io(FILE *f, const struct model *m)
 		free(rows);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		rows[i] = (uint32_t)i;
-	qsort_r(rows, n, sizeof *rows, fd_busiest, (void *)io);
 	fprintf(f, "\nI/O by fd (%zu file%s; traced calls, whole run; rates over each file's life)\n",
 		n, n == 1 ? "" : "s");
 	if (strcmp(m->target.io_mode, "traced") != 0 && m->target.trace_note[0])
@@ -374,8 +354,13 @@ static void report_io(FILE *f, const struct model *m)
 	fprintf(f, "\nI/O by thread (/proc/PID/task/TID/io, whole run)\n");
 	fprintf(f, "%10s  %-20s %10s %10s %10s %10s\n", "TID", "NAME", "RCHAR/S", "WCHAR/S",
 		"DISK R/S", "DISK W/S");
+	const struct io_thread **byrate = xmalloc((nt ? nt : 1) * sizeof *byrate);
+	for (size_t i = 0; i < nt; i++)
+		byrate[i] = io_thread_at(io, i);
+	if (nt)
+		qsort(byrate, nt, sizeof *byrate, io_thread_busiest);
 	for (size_t i = 0; i < nt && i < TOP_IO_THREADS; i++) {
-		const struct io_thread *t = io_thread_at(io, i);
+		const struct io_thread *t = byrate[i];
 		const char *name = "?";
 		char r1[24] = "-", r2[24] = "-", r3[24] = "-", r4[24] = "-";
 		for (size_t k = 0; k < threads_count(m->threads); k++)
@@ -392,6 +377,7 @@ static void report_io(FILE *f, const struct model *m)
 	}
 	if (nt > TOP_IO_THREADS)
 		fprintf(f, "  ... and %zu more\n", nt - TOP_IO_THREADS);
+	free(byrate);
 }
 
 /* "leaf ← caller" of an allocation site, each name cut to ALLOC_NAME_COL. */
