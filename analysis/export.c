@@ -17,12 +17,34 @@
 #include "export.h"
 #include "../common/xalloc.h"
 
+/* What the user can do about errnum, for the message: the error alone
+ * ("No such file or directory") says what failed, not what to do, which
+ * every error message of ours must (DESIGN.md, "Exit status"). */
+static const char *export_hint(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+	case ENOTDIR:
+		return "create the directory or give a path in an existing one";
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return "free some space or give a path on another file system";
+	case EROFS:
+	case EACCES:
+	case EPERM:
+		return "give a path in a directory you can write to";
+	default:
+		return "give another path";
+	}
+}
+
 static void export_error(char *err, size_t errlen, const char *path, int errnum)
 {
 	if (!err || !errlen)
 		return;
-	snprintf(err, errlen, "cannot write %s: %s", path,
-		 errnum > 0 ? strerror(errnum) : "write error");
+	snprintf(err, errlen, "cannot write %s: %s (%s)", path,
+		 errnum > 0 ? strerror(errnum) : "write error", export_hint(errnum));
 }
 
 int export_render(export_fn *fn, const struct model *m, uint32_t window_secs,

@@ -328,8 +328,11 @@ bool module_read(const struct module *m, uint64_t vaddr, void *buf, size_t len)
 
 		if (vaddr < s->vaddr || rel >= s->filesz || len > s->filesz - rel)
 			continue;
-		if (s->offset + rel > m->size || len > m->size - (s->offset + rel))
-			return false;   /* a truncated file */
+		/* A truncated or hostile file: offset + rel may wrap (found by
+		 * tests/fuzz/fuzz_elf), so no sum before the bounds are known. */
+		if (s->offset > m->size || rel > m->size - s->offset ||
+		    len > m->size - s->offset - rel)
+			return false;
 		memcpy(buf, m->image + s->offset + rel, len);
 		return true;
 	}
