@@ -6,8 +6,9 @@
 # token passed round under one mutex, each thread waiting for its turn on
 # its own condvar: every handoff a futex wake and wait, as fast as they
 # can).  Each run attaches one configuration:
-# nothing (baseline, twice a round), kprof-top --trace none, kprof-top
-# (default: tracing on), and as references perf trace -s on the same
+# nothing (baseline, twice a round), kprof-top --trace none, --trace all
+# (every call traced), the default --trace auto (which stops tracing when
+# it costs over 5 %), and as references perf trace -s on the same
 # syscalls and perf record -e raw_syscalls:*.  Configurations are shuffled
 # in every round; the table shows medians over the rounds, each run also
 # paired with its own round's baseline.
@@ -59,7 +60,11 @@ configs = [("baseline", None)] * 2
 if b.have_kprof:
     configs.append(("kprof-top --trace none", lambda pid, out:
         [args.kprof, "-b", "--trace", "none", "--duration", "600", "-p", str(pid)]))
-    configs.append(("kprof-top (tracing on)", lambda pid, out:
+    # --trace all: what tracing every call costs; the default (auto) stops
+    # tracing when that passes 5 % of the target's CPU, so it shows the guard.
+    configs.append(("kprof-top --trace all", lambda pid, out:
+        [args.kprof, "-b", "--trace", "all", "--duration", "600", "-p", str(pid)]))
+    configs.append(("kprof-top (default: --trace auto)", lambda pid, out:
         [args.kprof, "-b", "--duration", "600", "-p", str(pid)]))
 if have_perf:
     configs.append(("perf trace -s", lambda pid, out:
