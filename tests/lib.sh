@@ -487,3 +487,29 @@ json_check() {
 $KPROF_PY_PRELUDE
 $_script" "$@" || fail "check failed (see above)"
 }
+
+# ---- driving the live view in tmux ------------------------------------------
+
+# tmux_start NAME: a private tmux server for this test (socket kprof-NAME-PID)
+# and tm/screen/on_screen/off_screen/expect_screen to drive it; the server is
+# killed at exit, before the usual cleanup.
+tmux_start() {
+	SOCK="kprof-$1-$$"
+	trap tmux_cleanup EXIT
+}
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+screen() { tm capture-pane -p -t kp; }
+# on_screen TEXT: the pane shows TEXT (a fixed string) right now.
+on_screen() { screen | grep -F -q -- "$1"; }
+off_screen() { ! on_screen "$1"; }
+expect_screen() {
+	wait_until "$2" on_screen "$1" || fail "$3: '$1' not on screen within $2 s; screen:
+$(screen)"
+}
+tmux_cleanup() {
+	_tui_rc=$?
+	tm kill-server 2>/dev/null || true
+	set +e
+	(exit "$_tui_rc") # cleanup reads the status from $?
+	cleanup
+}

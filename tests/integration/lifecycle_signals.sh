@@ -57,18 +57,7 @@ done
 
 # ---- the live view ----------------------------------------------------------
 command -v tmux >/dev/null 2>&1 || { log "tmux is not installed: live-view part skipped"; exit 0; }
-SOCK="kprof-sig-$$"
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-screen() { tm capture-pane -p -t kp; }
-on_screen() { screen | grep -F -q -- "$1"; }
-tmux_cleanup() {
-	_tui_rc=$?
-	tm kill-server 2>/dev/null || true
-	set +e
-	(exit "$_tui_rc")
-	cleanup
-}
-trap tmux_cleanup EXIT
+tmux_start sig
 
 for sig in INT TERM HUP; do
 	d="$T/tui-$sig"

@@ -10,24 +10,7 @@ setup_test
 require_perf_events
 command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 
-SOCK="kprof-tui-$$"
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-screen() { tm capture-pane -p -t kp; }
-# on_screen TEXT: the pane shows TEXT (a fixed string) right now.
-on_screen() { screen | grep -F -q -- "$1"; }
-off_screen() { ! on_screen "$1"; }
-expect_screen() {
-	wait_until "$2" on_screen "$1" || fail "$3: '$1' not on screen within $2 s; screen:
-$(screen)"
-}
-tmux_cleanup() {
-	_tui_rc=$?
-	tm kill-server 2>/dev/null || true
-	set +e
-	(exit "$_tui_rc") # cleanup reads the status from $?
-	cleanup
-}
-trap tmux_cleanup EXIT
+tmux_start tui
 
 start_fixture cpu_split_nofp "$T/ready" --seconds 60 --threads 2 --truth "$T/truth.json"
 pid=$FIXTURE_PID
