@@ -202,7 +202,8 @@ void options_usage(FILE *f, const char *prog)
 		   "       %s [options] -- CMD [ARGS...]\n"
 		   "       %s [options] --demo\n\n"
 		   "A live, htop-like profiler for one process: CPU hotspots by function and\n"
-		   "call path, sampled with perf events and unwound from copied stacks.\n\nOptions:\n",
+		   "call path (perf events, stacks unwound from copies), lock waits, I/O by fd\n"
+		   "and thread, and allocation growth by call site.\n\nOptions:\n",
 		prog, prog, prog);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct option_def *d = &options_table[i];
@@ -211,7 +212,11 @@ void options_usage(FILE *f, const char *prog)
 		snprintf(left, sizeof left, "%s%c%s--%s%s%s", d->key ? "-" : "   ",
 			 d->key ? d->key : ' ', d->key ? ", " : " ", d->name,
 			 d->arg ? " " : "", d->arg ? d->arg : "");
-		fprintf(f, "  %-26s %s\n", left, d->help);
+		/* Long metavariables (auto|all|locks|io|none) get their own line. */
+		if (strlen(left) > 26)
+			fprintf(f, "  %s\n  %-26s %s\n", left, "", d->help);
+		else
+			fprintf(f, "  %-26s %s\n", left, d->help);
 	}
 	fprintf(f, "\nExit status: 0 success (also when the target exits), 1 runtime failure,\n"
 		   "2 bad usage or a target that cannot be profiled.\n");
