@@ -30,6 +30,8 @@ struct option_def {
 static const char *const call_graph_choices[] = { "dwarf", "fp", NULL };
 static const char *const trace_choices[] = { "auto", "all", "locks", "io", "none", NULL };
 static const char *const backend_choices[] = { "auto", "perf", "ptrace", NULL };
+/* The order of enum profile_view (analysis/profile.h). */
+static const char *const view_choices[] = { "cpu", "alloc", "io", "locks", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 
@@ -51,6 +53,21 @@ static const struct option_def options_table[] = {
 	  "on exit, write folded stacks (flame graph input) to FILE", 0 },
 	{ "snapshot", 0, OPT_STRING, "FILE", OFF(snapshot), 0, 0, NULL,
 	  "on exit, write the JSON snapshot to FILE", 0 },
+	{ "svg", 0, OPT_STRING, "FILE", OFF(svg), 0, 0, NULL,
+	  "on exit, write an SVG flame graph (open it in a browser) to FILE", 0 },
+	{ "svg-view", 0, OPT_CHOICE, "cpu|alloc|io|locks", OFF(svg_view), 0, 0, view_choices,
+	  "what --svg shows: CPU samples (default), bytes held by allocation site, "
+	  "bytes moved by I/O site, or lock wait time", 0 },
+	{ "pprof", 0, OPT_STRING, "FILE", OFF(pprof), 0, 0, NULL,
+	  "on exit, write every pane as a gzipped pprof profile (go tool pprof) to FILE", 0 },
+	{ "speedscope", 0, OPT_STRING, "FILE", OFF(speedscope), 0, 0, NULL,
+	  "on exit, write every pane in speedscope's file format to FILE", 0 },
+	{ "load", 0, OPT_STRING, "FILE", OFF(load), 0, 0, NULL,
+	  "open a saved JSON snapshot (--snapshot, or e in the live view) instead of a target", 0 },
+	{ "diff", 0, OPT_STRING, "BEFORE AFTER", OFF(diff_before), 0, 0, NULL,
+	  "compare two saved snapshots function by function: what regressed, what improved", 0 },
+	{ "fail-on-regression", 0, OPT_FLAG, NULL, OFF(fail_on_regression), 0, 0, NULL,
+	  "with --diff: exit with status 3 when a function regressed (for CI)", 0 },
 	{ "call-graph", 0, OPT_CHOICE, "dwarf|fp", OFF(call_graph), 0, 0, call_graph_choices,
 	  "unwind copied user stacks (default) or use frame-pointer callchains", 0 },
 	{ "stack-size", 0, OPT_UINT, "BYTES", OFF(stack_bytes), 1024, 65000, NULL,
@@ -133,6 +150,48 @@ static void options_defaults(struct options *o)
 	}
 }
 
+/* What the options ask for together: one source of data, and options
+ * that make sense with it. */
+static int options_check(struct options *o, char *err, size_t errlen)
+{
+	if (o->diff_before) {
+		if (!o->diff_after || o->argv) {
+			snprintf(err, errlen, "--diff needs two snapshots: --diff BEFORE.json AFTER.json");
+			return -1;
+		}
+		if (o->pid || o->demo || o->load) {
+			snprintf(err, errlen, "--diff compares two saved snapshots: drop -p, --demo and --load");
+			return -1;
+		}
+		return 0;
+	}
+	if (o->fail_on_regression) {
+		snprintf(err, errlen, "--fail-on-regression goes with --diff BEFORE AFTER");
+		return -1;
+	}
+	if (o->load) {
+		if (o->pid || o->argv || o->demo) {
+			snprintf(err, errlen, "--load opens a saved snapshot: drop -p, the command and --demo");
+			return -1;
+		}
+		return 0;
+	}
+	if (o->pid && (o->argv || o->demo)) {
+		snprintf(err, errlen, "give either -p PID or a command to launch, not both");
+		return -1;
+	}
+	if (o->demo && o->argv) {
+		snprintf(err, errlen, "--demo launches its own workload: drop the command");
+		return -1;
+	}
+	if (!o->pid && !o->argv && !o->demo) {
+		snprintf(err, errlen, "nothing to profile: give -p PID, -- CMD [ARGS], or --demo (see --help)");
+		return -1;
+	}
+	return 0;
+}
+
+
 int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option longopts[NOPTIONS + 1];
@@ -157,8 +216,19 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+	for (;;) {
 		const struct option_def *d = NULL;
+
+		c = getopt_long(argc, argv, shortopts, longopts, &idx);
+		/* --diff's second file is the first word that is not an option;
+		 * options may follow it. */
+		if (c == -1 && o->diff_before && !o->diff_after && optind < argc &&
+		    strcmp(argv[optind - 1], "--") != 0) {
+			o->diff_after = argv[optind++];
+			continue;
+		}
+		if (c == -1)
+			break;
 
 		if (c == '?') {
 			if (optopt)
@@ -181,30 +251,20 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		o->argv = &argv[optind];
 	if (o->help || o->version)
 		return 0;
-	if (o->pid && (o->argv || o->demo)) {
-		snprintf(err, errlen, "give either -p PID or a command to launch, not both");
-		return -1;
-	}
-	if (o->demo && o->argv) {
-		snprintf(err, errlen, "--demo launches its own workload: drop the command");
-		return -1;
-	}
-	if (!o->pid && !o->argv && !o->demo) {
-		snprintf(err, errlen, "nothing to profile: give -p PID, -- CMD [ARGS], or --demo (see --help)");
-		return -1;
-	}
-	return 0;
+	return options_check(o, err, errlen);
 }
 
 void options_usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [options] -p PID\n"
 		   "       %s [options] -- CMD [ARGS...]\n"
-		   "       %s [options] --demo\n\n"
+		   "       %s [options] --demo\n"
+		   "       %s [options] --load SNAPSHOT.json\n"
+		   "       %s --diff BEFORE.json AFTER.json [--fail-on-regression]\n\n"
 		   "A live, htop-like profiler for one process: CPU hotspots by function and\n"
 		   "call path (perf events, stacks unwound from copies), lock waits, I/O by fd\n"
 		   "and thread, and allocation growth by call site.\n\nOptions:\n",
-		prog, prog, prog);
+		prog, prog, prog, prog, prog);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct option_def *d = &options_table[i];
 		char left[64];
@@ -219,5 +279,6 @@ void options_usage(FILE *f, const char *prog)
 			fprintf(f, "  %-26s %s\n", left, d->help);
 	}
 	fprintf(f, "\nExit status: 0 success (also when the target exits), 1 runtime failure,\n"
-		   "2 bad usage or a target that cannot be profiled.\n");
+		   "2 bad usage or a target that cannot be profiled; with --diff\n"
+		   "--fail-on-regression, 3 when a function regressed.\n");
 }

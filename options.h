@@ -24,6 +24,14 @@ struct options {
 	bool batch;
 	const char *folded;
 	const char *snapshot;
+	const char *svg;         /* SVG flame graph of svg_view */
+	int svg_view;            /* enum profile_view: cpu, alloc, io, locks */
+	const char *pprof;       /* gzipped profile.proto, every pane */
+	const char *speedscope;  /* speedscope's JSON file format, every pane */
+	const char *load;        /* a saved snapshot instead of a live target */
+	const char *diff_before; /* --diff BEFORE AFTER: the two snapshots */
+	const char *diff_after;
+	bool fail_on_regression; /* --diff: exit 3 when a function regressed */
 	int call_graph;          /* enum call_graph */
 	unsigned stack_bytes;
 	int trace;               /* enum trace_what */

@@ -289,22 +289,28 @@ static void session_end_child(struct session *s)
 	waitpid(s->pid, &status, 0);
 }
 
-static int session_outputs(struct session *s)
+int session_outputs(const struct options *o, const struct model *m)
 {
-	const struct options *o = s->opt;
+	const struct {
+		const char *path;
+		export_fn *fn;
+	} files[] = {
+		{ o->folded, export_folded },
+		{ o->snapshot, export_json },
+		{ o->svg, export_svg_views[o->svg_view] },
+		{ o->pprof, export_pprof },
+		{ o->speedscope, export_speedscope },
+	};
 	char err[512];
 	int rc = 0;
 
-	if (o->batch && (export_report(stdout, s->model, 0) < 0 || fflush(stdout) != 0))
+	if (o->batch && (export_report(stdout, m, 0) < 0 || fflush(stdout) != 0))
 		rc = 1;
-	if (o->folded && export_to_file(o->folded, export_folded, s->model, 0, err, sizeof err) < 0) {
-		fprintf(stderr, "kprof-top: %s\n", err);
-		rc = 1;
-	}
-	if (o->snapshot && export_to_file(o->snapshot, export_json, s->model, 0, err, sizeof err) < 0) {
-		fprintf(stderr, "kprof-top: %s\n", err);
-		rc = 1;
-	}
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (files[i].path && export_to_file(files[i].path, files[i].fn, m, 0, err, sizeof err) < 0) {
+			fprintf(stderr, "kprof-top: %s\n", err);
+			rc = 1;
+		}
 	return rc;
 }
 
@@ -318,6 +324,10 @@ int session_run(const struct options *o)
 	bool usage = false;
 	int rc, live_rc;
 
+	if (o->diff_before)
+		return session_diff(o);
+	if (o->load)
+		return session_load(o);
 	/* Before anything starts: a launched command must not run for nothing. */
 	if (!o->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "kprof-top: the live view needs a terminal: use -b for a text report\n");
@@ -387,7 +397,7 @@ int session_run(const struct options *o)
 	session_stop_sampler(&s, &smp);
 	session_end_child(&s);
 	s.model->stats.profiler_cpu_ns = clock_process_cpu_ns() - cpu0;
-	rc = session_outputs(&s);
+	rc = session_outputs(o, s.model);
 	if (live_rc)
 		rc = live_rc;
 out:

@@ -6,7 +6,18 @@
 
 struct options;
 
-/* Run a session; returns the process exit status (0, 1, 2). */
+struct model;
+
+/* Run a session; returns the process exit status (0, 1, 2; 3 for a
+ * regression found by --diff --fail-on-regression). */
 int session_run(const struct options *o);
+/* The files the options ask for (and the batch report), written from m at
+ * the end of a session; 0, or 1 when one could not be written. */
+int session_outputs(const struct options *o, const struct model *m);
+/* --load FILE: a saved snapshot in the live view or (-b) the report, and
+ * re-exported as the options ask (session_load.c). */
+int session_load(const struct options *o);
+/* --diff BEFORE AFTER (session_diff.c). */
+int session_diff(const struct options *o);
 
 #endif

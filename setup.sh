@@ -15,7 +15,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config \
 	libncurses-dev libunwind-dev libpcre2-dev libelf-dev libdw-dev \
-	libjansson-dev libiberty-dev libcmocka-dev \
+	libjansson-dev zlib1g-dev libiberty-dev libcmocka-dev \
 	libc6-dbg binutils python3 tmux procps strace util-linux >/dev/null
 
 ./autogen.sh >/dev/null 2>&1

@@ -23,6 +23,16 @@ int export_report(FILE *f, const struct model *m, uint32_t window_secs);
 
 typedef int export_fn(FILE *f, const struct model *m, uint32_t window_secs);
 
+/* Every pane's stacks in one file: pprof's profile.proto, gzipped, with
+ * one sample type per pane (export_pprof.c); speedscope's JSON file format
+ * with one profile per pane (export_speedscope.c). */
+int export_pprof(FILE *f, const struct model *m, uint32_t window_secs);
+int export_speedscope(FILE *f, const struct model *m, uint32_t window_secs);
+/* An SVG flame graph of one pane (export_svg.c), indexed by enum
+ * profile_view: CPU samples, bytes by allocation site, bytes by I/O site,
+ * lock wait time. */
+extern export_fn *const export_svg_views[];
+
 /* Run fn into a malloc'd buffer (*buf, *len; caller frees).  0, or -1 with
  * errno. */
 int export_render(export_fn *fn, const struct model *m, uint32_t window_secs,
