@@ -84,6 +84,11 @@ struct alloc {
 	uint32_t free_slot;
 	struct u64map by_addr;
 	uint64_t live_dropped;
+	/* Restored from a snapshot (--load): the saved rows of its window,
+	 * given for every window (the buckets behind them are not kept). */
+	bool frozen;
+	struct alloc_site_info *saved;
+	size_t nsaved, saved_cap;
 };
 
 /* ---- trends ---------------------------------------------------------------- */
@@ -422,6 +427,7 @@ void alloc_free(struct alloc *a)
 	u64map_fini(&a->by_addr);
 	free(a->sites);
 	free(a->live);
+	free(a->saved);
 	free(a);
 }
 
@@ -664,12 +670,32 @@ static int site_rank(const void *x, const void *y)
 	return (p->stack > q->stack) - (p->stack < q->stack);
 }
 
+void alloc_restore_site(struct alloc *a, const struct alloc_site_info *si)
+{
+	a->frozen = true;
+	xgrow(&a->saved, &a->saved_cap, a->nsaved + 1, sizeof *a->saved);
+	a->saved[a->nsaved++] = *si;
+}
+
+void alloc_restore_dropped(struct alloc *a, uint64_t live_dropped)
+{
+	a->frozen = true;
+	a->live_dropped = live_dropped;
+}
+
 size_t alloc_sites(const struct alloc *a, uint32_t window_secs, struct alloc_site_info **out)
 {
 	struct alloc_site_info *v;
 	size_t n = 0;
 
 	*out = NULL;
+	if (a->frozen) {
+		if (!a->nsaved)
+			return 0;
+		*out = xmalloc(a->nsaved * sizeof **out);
+		memcpy(*out, a->saved, a->nsaved * sizeof **out);
+		return a->nsaved;
+	}
 	if (!a->nsites)
 		return 0;
 	v = xcalloc(a->nsites, sizeof *v);
@@ -724,6 +750,18 @@ void alloc_totals(const struct alloc *a, struct alloc_totals *out)
 	out->folded_sites = a->folded;
 	out->live = a->by_addr.n;
 	out->live_dropped = a->live_dropped;
+	for (size_t i = 0; a->frozen && i < a->nsaved; i++) {
+		const struct alloc_site_info *s = &a->saved[i];
+		out->sites++;
+		out->live += s->live;
+		out->allocs += s->allocs;
+		out->frees += s->frees;
+		out->faults += s->faults;
+		out->alloc_bytes += s->alloc_bytes;
+		out->free_bytes += s->free_bytes;
+		out->touched_bytes += s->touched_bytes;
+		out->outstanding_bytes += s->outstanding_bytes;
+	}
 	for (size_t i = 0; i < a->nsites; i++) {
 		const struct alloc_site *s = &a->sites[i];
 		out->allocs += s->allocs;

@@ -102,6 +102,12 @@ size_t alloc_sites(const struct alloc *a, uint32_t window_secs, struct alloc_sit
  * before the retention or an unknown stack. */
 void alloc_site_series(const struct alloc *a, uint32_t stack, uint32_t n, double *out);
 void alloc_totals(const struct alloc *a, struct alloc_totals *out);
+/* A saved snapshot's site rows (--load), appended in the order given;
+ * from the first call on, alloc_sites gives exactly these for every
+ * window (a snapshot keeps one window's numbers, not the buckets), and
+ * alloc_site_series zeros.  live_dropped: the saved totals' count. */
+void alloc_restore_site(struct alloc *a, const struct alloc_site_info *si);
+void alloc_restore_dropped(struct alloc *a, uint64_t live_dropped);
 size_t alloc_memory(const struct alloc *a);
 
 /* Poisson sampling over bytes, as the shim does it (docs/alloc-shim.md):

@@ -56,6 +56,13 @@ static json_t *json_target(const struct model_target *t)
 		else if (WIFSIGNALED(t->wait_status))
 			json_object_set_new(o, "exit_signal", json_integer(WTERMSIG(t->wait_status)));
 	}
+	/* What a reload needs to print the same report (--load). */
+	json_object_set_new(o, "wait_status", json_integer(t->wait_status));
+	json_object_set_new(o, "locks_mode", json_str(t->locks_mode));
+	json_object_set_new(o, "io_mode", json_str(t->io_mode));
+	json_object_set_new(o, "alloc_mode", json_str(t->alloc_mode));
+	json_object_set_new(o, "trace_note", json_str(t->trace_note));
+	json_object_set_new(o, "alloc_note", json_str(t->alloc_note));
 	return o;
 }
 
@@ -70,6 +77,9 @@ static json_t *json_samples(const struct model_stats *st, uint64_t in_window)
 	json_object_set_new(o, "unwound", json_u64(st->unwound));
 	json_object_set_new(o, "unwind_ns", json_u64(st->unwind_ns));
 	json_object_set_new(o, "truncated", json_u64(st->truncated));
+	json_object_set_new(o, "faults", json_u64(st->faults));
+	json_object_set_new(o, "faults_file", json_u64(st->faults_file));
+	json_object_set_new(o, "faults_shim", json_u64(st->faults_shim));
 	return o;
 }
 
@@ -91,6 +101,40 @@ static json_t *json_frames(const struct model *m, json_t **names, uint32_t stack
 	return a;
 }
 
+static int json_count_cmp(const void *key, const void *elem)
+{
+	uint32_t k = *(const uint32_t *)key, s = ((const struct stack_count *)elem)->stack;
+
+	return (k > s) - (k < s);
+}
+
+/* Per stack, the [tid, count] pairs of the threads that ran it in the
+ * window: the threads pane and the per-thread split of a reloaded
+ * snapshot.  counts is sorted by stack id (timeline_window). */
+static json_t **json_stack_threads(const struct model *m, uint32_t window_secs,
+				   const struct stack_count *counts, size_t n)
+{
+	struct thread_stack_count *tc;
+	size_t nt = thread_stacks_window(m->thread_stacks, window_secs, &tc);
+	json_t **per = xcalloc(n ? n : 1, sizeof *per);
+
+	for (size_t i = 0; i < nt; i++) {
+		const struct stack_count *c = bsearch(&tc[i].stack, counts, n, sizeof *counts,
+						      json_count_cmp);
+		json_t *pair = json_array();
+		if (!c)
+			continue;
+		size_t k = (size_t)(c - counts);
+		if (!per[k])
+			per[k] = json_array();
+		json_array_append_new(pair, json_integer(tc[i].tid));
+		json_array_append_new(pair, json_u64(tc[i].count));
+		json_array_append_new(per[k], pair);
+	}
+	free(tc);
+	return per;
+}
+
 static json_t *json_cpu(const struct model *m, json_t **names, uint32_t window_secs,
 			uint64_t *in_window)
 {
@@ -99,6 +143,7 @@ static json_t *json_cpu(const struct model *m, json_t **names, uint32_t window_s
 	struct hotspot *hs;
 	size_t nhs = hotspots_compute(m->stacks, counts, n, &hs, in_window);
 	json_t *cpu = json_object(), *hot = json_array(), *stk = json_array();
+	json_t **per = json_stack_threads(m, window_secs, counts, n);
 
 	for (size_t i = 0; i < nhs; i++) {
 		const struct func *fn = funcs_get(m->funcs, hs[i].func);
@@ -109,14 +154,17 @@ static json_t *json_cpu(const struct model *m, json_t **names, uint32_t window_s
 		json_object_set_new(o, "total_samples", json_u64(hs[i].total));
 		json_object_set_new(o, "self_pct", json_real(hs[i].self_pct));
 		json_object_set_new(o, "total_pct", json_real(hs[i].total_pct));
+		json_object_set_new(o, "id", json_integer(hs[i].func));
 		json_array_append_new(hot, o);
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "frames", json_frames(m, names, counts[i].stack));
 		json_object_set_new(o, "count", json_u64(counts[i].count));
+		json_object_set_new(o, "threads", per[i] ? per[i] : json_array());
 		json_array_append_new(stk, o);
 	}
+	free(per);
 	json_object_set_new(cpu, "samples", json_u64(*in_window));
 	json_object_set_new(cpu, "hotspots", hot);
 	json_object_set_new(cpu, "stacks", stk);
@@ -141,6 +189,9 @@ static json_t *json_threads(const struct model *m, uint32_t window_secs)
 		json_object_set_new(o, "name", json_str(ti->name));
 		json_object_set_new(o, "samples", json_u64(ti->samples));
 		json_object_set_new(o, "exited", json_boolean(ti->exited));
+		json_object_set_new(o, "first_ns", json_u64(ti->first_ns));
+		json_object_set_new(o, "last_ns", json_u64(ti->last_ns));
+		json_object_set_new(o, "exit_ns", json_u64(ti->exit_ns));
 		if (fn) {
 			json_object_set_new(o, "hottest_function", json_str(fn->name));
 			json_object_set_new(o, "hottest_self_samples", json_u64(h->self));
@@ -258,10 +309,19 @@ static json_t *json_alloc(const struct model *m, json_t **names, const struct us
 		json_object_set_new(o, "leak_suspect", json_boolean(v[i].leak_suspect));
 		json_object_set_new(o, "touched_bytes", json_u64(v[i].touched_bytes));
 		json_object_set_new(o, "touched_bytes_per_s", json_real(v[i].touched_bytes_per_s));
+		json_object_set_new(o, "alloc_bytes", json_u64(v[i].alloc_bytes));
+		json_object_set_new(o, "free_bytes", json_u64(v[i].free_bytes));
+		json_object_set_new(o, "live", json_u64(v[i].live));
+		json_object_set_new(o, "faults", json_u64(v[i].faults));
 		json_array_append_new(sites, o);
 	}
 	json_object_set_new(alloc, "sites", sites);
 	json_object_set_new(alloc, "sites_total", json_u64(n));
+	{
+		struct alloc_totals t;
+		alloc_totals(m->alloc, &t);
+		json_object_set_new(alloc, "live_dropped", json_u64(t.live_dropped));
+	}
 	json_object_set_new(alloc, "note", json_str(note));
 	free(note);
 	free(v);
@@ -306,11 +366,15 @@ static json_t *json_io_fds(const struct model *m, json_t **names)
 		json_object_set_new(o, "sendfile_bytes", json_u64(f->sendfile_bytes));
 		json_object_set_new(o, "sendfile_calls", json_u64(f->sendfile_calls));
 		json_object_set_new(o, "closed", json_boolean(f->closed));
+		json_object_set_new(o, "first_ns", json_u64(f->first_ns));
+		json_object_set_new(o, "last_ns", json_u64(f->last_ns));
+		json_object_set_new(o, "closed_ns", json_u64(f->closed_ns));
 		for (size_t k = 0; k < ns; k++) {
 			json_t *so = json_object();
 			json_object_set_new(so, "frames", json_frames(m, names, sites[k].stack));
 			json_object_set_new(so, "bytes", json_u64(sites[k].bytes));
 			json_object_set_new(so, "calls", json_u64(sites[k].calls));
+			json_object_set_new(so, "ns", json_u64(sites[k].ns));
 			json_array_append_new(js, so);
 		}
 		json_object_set_new(o, "sites", js);
@@ -319,6 +383,19 @@ static json_t *json_io_fds(const struct model *m, json_t **names)
 	}
 	free(rows);
 	return a;
+}
+
+/* Both sets of a thread's rates, whatever the window (--load). */
+static json_t *json_io_rates(bool known, double rchar, double wchar, double rb, double wb)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "known", json_boolean(known));
+	json_object_set_new(o, "rchar_per_s", json_real(rchar));
+	json_object_set_new(o, "wchar_per_s", json_real(wchar));
+	json_object_set_new(o, "read_bytes_per_s", json_real(rb));
+	json_object_set_new(o, "write_bytes_per_s", json_real(wb));
+	return o;
 }
 
 /* Per-thread rates over the run (window_s 0) or the last IO_RECENT_SECS
@@ -348,6 +425,14 @@ static json_t *json_io_threads(const struct model *m, uint32_t window_secs)
 		json_object_set_new(o, "rates_s", json_integer(run ? 0 : IO_RECENT_SECS));
 		json_object_set_new(o, "rchar", json_u64(t->rchar));
 		json_object_set_new(o, "wchar", json_u64(t->wchar));
+		json_object_set_new(o, "read_bytes", json_u64(t->read_bytes));
+		json_object_set_new(o, "write_bytes", json_u64(t->write_bytes));
+		json_object_set_new(o, "first_ns", json_u64(t->first_ns));
+		json_object_set_new(o, "last_ns", json_u64(t->last_ns));
+		json_object_set_new(o, "run", json_io_rates(t->has_run_rates, t->run_rchar_per_s,
+			t->run_wchar_per_s, t->run_read_bytes_per_s, t->run_write_bytes_per_s));
+		json_object_set_new(o, "recent", json_io_rates(t->has_rates, t->rchar_per_s,
+			t->wchar_per_s, t->read_bytes_per_s, t->write_bytes_per_s));
 		json_array_append_new(a, o);
 	}
 	u64map_fini(&by_tid);
@@ -422,12 +507,16 @@ static void json_locks(json_t *root, const struct model *m, json_t **names)
 		json_object_set_new(o, "threads", json_integer(li->nthreads));
 		json_object_set_new(o, "thread_wait_pct",
 				    json_real(locks_wait_pct(l, li, m->start_ns, m->now_ns)));
+		json_object_set_new(o, "first_ns", json_u64(li->first_ns));
+		json_object_set_new(o, "last_ns", json_u64(li->last_ns));
 		for (size_t k = 0; k < ns; k++) {
 			json_t *so = json_object();
 			json_object_set_new(so, "frames", json_frames(m, names, sites[k].stack));
 			json_object_set_new(so, "waits", json_u64(sites[k].waits));
 			json_object_set_new(so, "wait_ns", json_u64(sites[k].wait_ns));
 			json_object_set_new(so, "wakes", json_u64(sites[k].wakes));
+			json_object_set_new(so, "max_wait_ns", json_u64(sites[k].max_wait_ns));
+			json_object_set_new(so, "threads", json_integer(sites[k].nthreads));
 			json_array_append_new(js, so);
 		}
 		json_object_set_new(o, "sites", js);
@@ -452,6 +541,31 @@ static void json_locks(json_t *root, const struct model *m, json_t **names)
 		json_object_set_new(root, "locks_note", json_str(m->target.trace_note[0]
 			? m->target.trace_note : NO_COLLECTOR));
 	}
+}
+
+/* The model's monotonic clock: every *_ns time in the file is on it. */
+static json_t *json_clock(const struct model *m)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "start_ns", json_u64(m->start_ns));
+	json_object_set_new(o, "now_ns", json_u64(m->now_ns));
+	json_object_set_new(o, "started", json_boolean(m->clock_started));
+	return o;
+}
+
+/* What the alloc and io keys leave out of the window's usage numbers. */
+static json_t *json_usage(const struct usage_rates *u)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "readings", json_u64(u->readings));
+	json_object_set_new(o, "span_s", json_real(u->span_s));
+	json_object_set_new(o, "rss_span_s", json_real(u->rss_span_s));
+	json_object_set_new(o, "growth_known", json_boolean(u->has_growth));
+	json_object_set_new(o, "anon_growth_known", json_boolean(u->has_anon_growth));
+	json_object_set_new(o, "io_unreadable", json_boolean(u->io_unreadable));
+	return o;
 }
 
 int export_json(FILE *f, const struct model *m, uint32_t window_secs)
@@ -479,6 +593,7 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "end_epoch_ms", json_integer((json_int_t)(m->target.end_epoch_s * 1e3)));
 	json_object_set_new(root, "window_s", json_integer(window_secs));
 	json_object_set_new(root, "samples", json_samples(&m->stats, in_window));
+	json_object_set_new(prof, "cpu_ns", json_u64(m->stats.profiler_cpu_ns));
 	json_object_set_new(prof, "cpu_s", json_real((double)m->stats.profiler_cpu_ns / 1e9));
 	json_object_set_new(prof, "cpu_pct", json_real(dur > 0 ?
 		100.0 * (double)m->stats.profiler_cpu_ns / 1e9 / dur : 0.0));
@@ -486,6 +601,8 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "cpu", cpu);
 	json_object_set_new(root, "threads", json_threads(m, window_secs));
 	usage_rates(m->usage, window_secs, &u);
+	json_object_set_new(root, "clock", json_clock(m));
+	json_object_set_new(root, "usage", json_usage(&u));
 	json_object_set_new(root, "alloc", json_alloc(m, names, &u, window_secs));
 	json_object_set_new(root, "io", json_io(m, names, &u, window_secs));
 	json_locks(root, m, names);

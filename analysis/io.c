@@ -500,6 +500,39 @@ void io_add_thread_reading(struct io *io, uint32_t tid, uint64_t time_ns, uint64
 	t->run_write_bytes_per_s = r.disk_write_bytes_per_s;
 }
 
+bool io_restore_fd(struct io *io, const struct io_fd *f)
+{
+	if (io->nrows >= IO_MAX_ROWS)
+		return false;
+	xgrow(&io->rows, &io->rows_cap, io->nrows + 1, sizeof *io->rows);
+	/* Not in the open map: no call will come to find the row open. */
+	io->rows[io->nrows] = (struct io_row){ .f = *f, .named = true };
+	if (f->fd == IO_OTHER_FD)
+		io->other = (uint32_t)io->nrows;
+	io->nrows++;
+	return true;
+}
+
+bool io_restore_site(struct io *io, const struct io_site *s)
+{
+	if (s->row >= io->nrows || io->nsites >= IO_MAX_SITES ||
+	    u64map_get(&io->by_site, u64map_pair(s->row, s->stack)) != U64MAP_NONE)
+		return false;
+	xgrow(&io->sites, &io->sites_cap, io->nsites + 1, sizeof *io->sites);
+	io->sites[io->nsites] = *s;
+	u64map_put(&io->by_site, u64map_pair(s->row, s->stack), (uint32_t)io->nsites);
+	io->nsites++;
+	return true;
+}
+
+bool io_restore_thread(struct io *io, const struct io_thread *t)
+{
+	if (u64map_get(&io->by_tid, t->tid) != U64MAP_NONE || io->nthreads >= IO_MAX_THREADS)
+		return false;
+	io_thread_get(io, t->tid)->t = *t;
+	return true;
+}
+
 size_t io_fd_count(const struct io *io)
 {
 	return io->nrows;

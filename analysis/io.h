@@ -80,6 +80,12 @@ double io_fd_rate(const struct io_fd *f, uint64_t bytes, uint64_t now_ns);
 size_t io_sites(const struct io *io, uint32_t row, struct io_site **out);
 size_t io_thread_count(const struct io *io);
 const struct io_thread *io_thread_at(const struct io *io, size_t i);
+/* A saved snapshot's rows, sites (s->row: the index of a restored row)
+ * and threads as they were (--load), appended in the order given; false
+ * when full or a duplicate. */
+bool io_restore_fd(struct io *io, const struct io_fd *f);
+bool io_restore_site(struct io *io, const struct io_site *s);
+bool io_restore_thread(struct io *io, const struct io_thread *t);
 size_t io_memory(const struct io *io);
 
 #endif

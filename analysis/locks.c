@@ -35,6 +35,8 @@ struct lock_entry {
 	uint64_t op_votes[3];     /* waits, by the kind their op suggests */
 	uint64_t hint_votes[3];   /* sampled stacks, by the kind their frames say */
 	uint32_t pairs, sites;    /* heads of this lock's lists */
+	bool saved;               /* restored from a snapshot: saved_pct is its share */
+	double saved_pct;
 };
 
 struct lock_pair {            /* one thread's waits on one lock */
@@ -388,6 +390,8 @@ double locks_wait_pct(const struct locks *l, const struct lock_info *li,
 
 	if (i == U64MAP_NONE)
 		return 0.0;
+	if (l->v[i].saved)
+		return l->v[i].saved_pct;
 	for (uint32_t p = l->v[i].pairs; p != LOCKS_END; p = l->pairs[p].next) {
 		uint32_t t = u64map_get(&l->by_tid, l->pairs[p].tid);
 		uint64_t from = run_start_ns, to = now_ns;
@@ -405,6 +409,36 @@ double locks_wait_pct(const struct locks *l, const struct lock_info *li,
 		return 0.0;
 	/* Sampled and traced clocks differ a little at the edges of the run. */
 	return MIN(100.0, 100.0 * (double)wait / (double)wall);
+}
+
+const struct lock_info *locks_restore(struct locks *l, const struct lock_info *li,
+				      double wait_pct)
+{
+	struct lock_entry *e;
+
+	if (l->n >= LOCKS_MAX || u64map_get(&l->by_addr, li->addr) != U64MAP_NONE)
+		return NULL;
+	e = locks_get(l, li->addr);
+	e->info = *li;
+	e->saved = true;
+	e->saved_pct = wait_pct;
+	return &e->info;
+}
+
+bool locks_restore_site(struct locks *l, const struct lock_site *s)
+{
+	uint32_t li = u64map_get(&l->by_addr, s->addr);
+	uint32_t k;
+
+	if (li == U64MAP_NONE || l->nsites >= LOCKS_MAX_SITES ||
+	    u64map_get(&l->by_site, u64map_pair(li, s->stack)) != U64MAP_NONE)
+		return false;
+	xgrow(&l->sites, &l->sites_cap, l->nsites + 1, sizeof *l->sites);
+	k = (uint32_t)l->nsites++;
+	l->sites[k] = (struct lock_site_entry){ .site = *s, .next = l->v[li].sites };
+	l->v[li].sites = k;
+	u64map_put(&l->by_site, u64map_pair(li, s->stack), k);
+	return true;
 }
 
 static int site_cmp(const void *a, const void *b)

@@ -86,6 +86,15 @@ double locks_wait_pct(const struct locks *l, const struct lock_info *li,
 /* The call sites of the lock at addr, heaviest wait first; *out is the
  * caller's to free.  Returns the count. */
 size_t locks_sites(const struct locks *l, uint64_t addr, struct lock_site **out);
+/* A saved snapshot's lock (--load), as it was, with its saved share of
+ * its threads' wall time (the thread lifetimes behind it are not kept):
+ * locks_wait_pct gives wait_pct for it.  NULL (nothing added) when the
+ * address is already there or the table is full. */
+const struct lock_info *locks_restore(struct locks *l, const struct lock_info *li,
+				      double wait_pct);
+/* A saved call site of a restored lock (s->addr); false when the lock is
+ * unknown, the site a duplicate or the table full. */
+bool locks_restore_site(struct locks *l, const struct lock_site *s);
 const char *locks_kind_name(enum lock_kind k);
 size_t locks_memory(const struct locks *l);
 

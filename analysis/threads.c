@@ -88,6 +88,11 @@ void threads_exit(struct threads *t, uint32_t tid, uint64_t time_ns)
 	ti->exit_ns = time_ns;
 }
 
+void threads_restore(struct threads *t, const struct thread_info *ti)
+{
+	*threads_get(t, ti->tid) = *ti;
+}
+
 size_t threads_count(const struct threads *t)
 {
 	return t->n;

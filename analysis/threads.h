@@ -26,6 +26,9 @@ struct thread_info *threads_get(struct threads *t, uint32_t tid);
 void threads_set_name(struct threads *t, uint32_t tid, const char *name);
 void threads_sample(struct threads *t, uint32_t tid, uint64_t time_ns, uint64_t weight);
 void threads_exit(struct threads *t, uint32_t tid, uint64_t time_ns);
+/* A saved thread as it was (--load): created in order of first sight if
+ * new, every field overwritten. */
+void threads_restore(struct threads *t, const struct thread_info *ti);
 size_t threads_count(const struct threads *t);
 /* The i-th thread in order of first sight. */
 const struct thread_info *threads_at(const struct threads *t, size_t i);

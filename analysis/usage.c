@@ -34,6 +34,8 @@ struct usage {
 	struct usage_fit run_anon;/* RssAnon over the whole run */
 	bool has_last_mem, has_last_maps;
 	struct usage_reading last_mem, last_maps;
+	bool frozen;              /* restored from a snapshot: no readings */
+	struct usage_rates frozen_rates;
 };
 
 struct usage *usage_new(uint32_t retain_secs)
@@ -226,9 +228,19 @@ static void usage_window(const struct usage *u, uint32_t secs, struct usage_rate
 		usage_io_rates(first_io, last_io, out);
 }
 
+void usage_restore(struct usage *u, const struct usage_rates *r)
+{
+	u->frozen = true;
+	u->frozen_rates = *r;
+}
+
 void usage_rates(const struct usage *u, uint32_t secs, struct usage_rates *out)
 {
 	memset(out, 0, sizeof *out);
+	if (u->frozen) {
+		*out = u->frozen_rates;
+		return;
+	}
 	if (!u->started)
 		return;
 	if (secs) {

@@ -94,6 +94,9 @@ void usage_add(struct usage *u, const struct usage_reading *r);
 /* The numbers over the readings of the last secs seconds up to the newest
  * one; secs == 0: the whole run (also beyond the retention). */
 void usage_rates(const struct usage *u, uint32_t secs, struct usage_rates *out);
+/* A saved snapshot's numbers (--load): from now on usage_rates gives r
+ * for every window, since the readings behind it are not kept. */
+void usage_restore(struct usage *u, const struct usage_rates *r);
 /* Bytes as "123.4M" (binary units, htop-style: K, M, G, T). */
 void usage_format_bytes(double bytes, char *buf, size_t len);
 /* A rate as "3.4M/s", or with sign "+1.2M/s" / "-0.5M/s". */

@@ -125,7 +125,7 @@ static void app_refresh(struct app *a)
 	tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
 	a->cur = next;
 	view_spark_push(a);
-	if (!was_exited && a->data[next].target.exited)
+	if (!was_exited && a->data[next].target.exited && !a->src->loaded)
 		app_status(a, THEME_STATUS, "the target exited: its data stays here to browse and export; q quits");
 }
 
@@ -203,6 +203,8 @@ int tui_run(const struct tui_source *src, char *err, size_t errlen)
 		return -1;
 	}
 	view_init(&a);
+	if (src->loaded)
+		app_status(&a, THEME_STATUS, "a saved snapshot, frozen: every pane browses it; q quits");
 	if (src->duration > 0)
 		deadline = clock_monotonic_ns() + (uint64_t)(src->duration * 1e9);
 	while (!(react & TUI_QUIT)) {

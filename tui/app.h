@@ -24,6 +24,10 @@ struct tui_source {
 	double delay;                           /* refresh interval, s */
 	double duration;                        /* stop sampling after; 0: never */
 	const char *theme;                      /* name or path; NULL: the default */
+	/* A saved snapshot, not a live target (--load): what the header says
+	 * instead of the pid and the target's state, e.g. "loaded
+	 * kprof-123.json, sampled 2026-11-24 02:10, 12.0 s"; NULL: live. */
+	const char *loaded;
 };
 
 /* Block the signals the TUI reads from its signalfd (SIGWINCH, SIGTSTP; the

@@ -88,7 +88,7 @@ int header_lines(struct app *a)
  * not as the last second before the end. */
 static bool header_ended(const struct app *a)
 {
-	return app_data(a)->target.exited || a->sampling_stopped;
+	return app_data(a)->target.exited || a->sampling_stopped || a->src->loaded;
 }
 
 /* Draw label then value, return the next x. */
@@ -143,9 +143,14 @@ static void header_title(struct app *a, int y)
 	if (x < a->cols - right - 24)
 		x += draw_text(a, y, x, MIN((int)strlen(buf), a->cols - right - 24 - x), buf,
 			       a->attr[THEME_METER_VALUE], false) + 1;
-	snprintf(buf, sizeof buf, "%d", (int)a->src->pid);
-	x = meter(a, y, x, "pid ", buf, THEME_METER_VALUE);
-	x = meter(a, y, x, "", state, bad ? THEME_STATE_BAD : THEME_STATE_OK);
+	if (a->src->loaded) {
+		/* A file, not a process: no live pid or state to claim. */
+		x = meter(a, y, x, "", a->src->loaded, THEME_STATE_OK);
+	} else {
+		snprintf(buf, sizeof buf, "%d", (int)a->src->pid);
+		x = meter(a, y, x, "pid ", buf, THEME_METER_VALUE);
+		x = meter(a, y, x, "", state, bad ? THEME_STATE_BAD : THEME_STATE_OK);
+	}
 	if (a->frozen)
 		x = meter(a, y, x, "", "FROZEN", THEME_STATE_BAD);
 	if (a->sampling_stopped)

@@ -1,0 +1,772 @@
+/* Reading a JSON snapshot back into a model (see snapshot_load.h).  CPU
+ * stacks are replayed through model_add_stack, per thread, at the
+ * snapshot's newest time, so every window of the TUI holds them; the
+ * sections that are derived numbers (threads, locks, I/O, allocation
+ * sites, RSS and I/O rates) go in through each module's restore entry
+ * point.  Keys this loader added to the format are optional: a snapshot
+ * written before them still loads, with what it has. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "model.h"
+#include "snapshot_load.h"
+#include "../common/macros.h"
+#include "../common/xalloc.h"
+
+#define SNAPSHOT_VERSION     1
+#define SNAPSHOT_RETAIN_SECS 300   /* as a live session's model */
+#define SNAPSHOT_MAX_BYTES   (1024L * 1024 * 1024)
+#define DAMAGED "the file is damaged: write it again with --snapshot"
+
+struct ld {
+	struct model *m;
+	const char *what;
+	char *err;
+	size_t errlen;
+	bool failed;
+	json_t *funcs;        /* function name → id (a jansson object as a map) */
+	uint32_t *frames;     /* scratch for one stack */
+	size_t frames_cap;
+};
+
+static void ld_fail(struct ld *l, const char *fmt, ...) ATTR_FORMAT(printf, 2, 3);
+static void ld_fail(struct ld *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->failed)
+		return;
+	l->failed = true;
+	n = snprintf(l->err, l->errlen, "%s: ", l->what);
+	if (n < 0 || (size_t)n >= l->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static void ld_bad(struct ld *l, const char *where, const char *key, const char *expected)
+{
+	ld_fail(l, "\"%s\" in %s is missing or not %s: " DAMAGED, key, where, expected);
+}
+
+/* Getters: a missing optional key gives def; a present key of the wrong
+ * type, or a missing required one, fails the load. */
+static uint64_t get_u64(struct ld *l, const json_t *o, const char *key, const char *where,
+			bool required, uint64_t def)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v && !required)
+		return def;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		ld_bad(l, where, key, "an integer >= 0");
+		return def;
+	}
+	return (uint64_t)json_integer_value(v);
+}
+
+static uint32_t get_u32(struct ld *l, const json_t *o, const char *key, const char *where,
+			bool required, uint32_t def)
+{
+	uint64_t v = get_u64(l, o, key, where, required, def);
+
+	if (v > UINT32_MAX) {
+		ld_bad(l, where, key, "a 32-bit integer");
+		return def;
+	}
+	return (uint32_t)v;
+}
+
+static double get_real(struct ld *l, const json_t *o, const char *key, const char *where,
+		       bool required)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v && !required)
+		return 0.0;
+	if (!json_is_number(v)) {
+		ld_bad(l, where, key, "a number");
+		return 0.0;
+	}
+	return json_number_value(v);
+}
+
+static bool get_bool(struct ld *l, const json_t *o, const char *key, const char *where,
+		     bool def)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return def;
+	if (!json_is_boolean(v)) {
+		ld_bad(l, where, key, "true or false");
+		return def;
+	}
+	return json_is_true(v);
+}
+
+/* A string into buf (cut to its size), "" when missing and optional. */
+static const char *get_str(struct ld *l, const json_t *o, const char *key, const char *where,
+			   bool required, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(o, key);
+
+	buf[0] = '\0';
+	if (!v && !required)
+		return buf;
+	if (!json_is_string(v)) {
+		ld_bad(l, where, key, "a string");
+		return buf;
+	}
+	snprintf(buf, len, "%s", json_string_value(v));
+	return buf;
+}
+
+static const json_t *get_obj(struct ld *l, const json_t *o, const char *key, const char *where,
+			     bool required)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v && !required)
+		return NULL;
+	if (!json_is_object(v)) {
+		ld_bad(l, where, key, "an object");
+		return NULL;
+	}
+	return v;
+}
+
+/* An array; NULL when missing and optional (json_array_size: 0) or bad. */
+static const json_t *get_arr(struct ld *l, const json_t *o, const char *key, const char *where,
+			     bool required)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v && !required)
+		return NULL;
+	if (!json_is_array(v)) {
+		ld_bad(l, where, key, "an array");
+		return NULL;
+	}
+	return v;
+}
+
+static const json_t *elem_obj(struct ld *l, const json_t *a, size_t i, const char *where)
+{
+	const json_t *v = json_array_get(a, i);
+
+	if (!json_is_object(v)) {
+		ld_fail(l, "element %zu of %s is not an object: " DAMAGED, i, where);
+		return NULL;
+	}
+	return v;
+}
+
+/* The id of a frame's function: the hotspots named the CPU ones with
+ * their modules; others (only in lock, I/O or allocation sites) are new. */
+static uint32_t ld_func(struct ld *l, const char *name, const char *module)
+{
+	const json_t *id = json_object_get(l->funcs, name);
+	uint32_t f;
+
+	if (json_is_integer(id))
+		return (uint32_t)json_integer_value(id);
+	f = funcs_intern(l->m->funcs, name, module);
+	json_object_set_new(l->funcs, name, json_integer(f));
+	return f;
+}
+
+/* The stack of a frames array (root first), interned; false on bad input. */
+static bool ld_stack(struct ld *l, const json_t *frames, const char *where, uint32_t *stack)
+{
+	size_t n = json_array_size(frames);
+
+	if (!json_is_array(frames)) {
+		ld_bad(l, where, "frames", "an array");
+		return false;
+	}
+	xgrow(&l->frames, &l->frames_cap, n ? n : 1, sizeof *l->frames);
+	for (size_t k = 0; k < n; k++) {
+		const json_t *s = json_array_get(frames, k);
+		if (!json_is_string(s)) {
+			ld_fail(l, "a frame in %s is not a string: " DAMAGED, where);
+			return false;
+		}
+		l->frames[k] = ld_func(l, json_string_value(s), "[unknown]");
+	}
+	if (n > UINT32_MAX)
+		return false;
+	*stack = stacks_intern(l->m->stacks, l->frames, (uint32_t)n);
+	return true;
+}
+
+static void ld_target(struct ld *l, const json_t *root)
+{
+	struct model_target *t = &l->m->target;
+	const json_t *o = get_obj(l, root, "target", "the snapshot", true);
+
+	if (!o)
+		return;
+	t->pid = get_u32(l, o, "pid", "target", true, 0);
+	get_str(l, o, "command", "target", true, t->command, sizeof t->command);
+	t->exited = get_bool(l, o, "exited", "target", false);
+	t->launched = get_bool(l, o, "launched", "target", false);
+	if (json_is_integer(json_object_get(o, "wait_status")))
+		t->wait_status = (int)json_integer_value(json_object_get(o, "wait_status"));
+	else if (json_object_get(o, "exit_code"))
+		t->wait_status = (int)(get_u32(l, o, "exit_code", "target", false, 0) & 0xff) << 8;
+	else if (json_object_get(o, "exit_signal"))
+		t->wait_status = (int)(get_u32(l, o, "exit_signal", "target", false, 0) & 0x7f);
+	get_str(l, root, "backend", "the snapshot", false, t->backend, sizeof t->backend);
+	get_str(l, root, "backend_note", "the snapshot", false, t->backend_note, sizeof t->backend_note);
+	get_str(l, root, "call_graph", "the snapshot", false, t->call_graph, sizeof t->call_graph);
+	t->frequency = get_u32(l, root, "frequency_hz", "the snapshot", false, 0);
+	t->start_epoch_s = (double)get_u64(l, root, "start_epoch_ms", "the snapshot", false, 0) / 1e3;
+	t->end_epoch_s = (double)get_u64(l, root, "end_epoch_ms", "the snapshot", false, 0) / 1e3;
+	get_str(l, o, "trace_note", "target", false, t->trace_note, sizeof t->trace_note);
+	get_str(l, o, "alloc_note", "target", false, t->alloc_note, sizeof t->alloc_note);
+	/* The raw modes; a snapshot without them has the ones it showed. */
+	if (json_object_get(o, "locks_mode"))
+		get_str(l, o, "locks_mode", "target", false, t->locks_mode, sizeof t->locks_mode);
+	else
+		get_str(l, root, "locks_mode", "the snapshot", false, t->locks_mode, sizeof t->locks_mode);
+	if (json_object_get(o, "io_mode"))
+		get_str(l, o, "io_mode", "target", false, t->io_mode, sizeof t->io_mode);
+	else if (get_obj(l, root, "io", "the snapshot", false))
+		get_str(l, json_object_get(root, "io"), "mode", "io", false, t->io_mode, sizeof t->io_mode);
+	if (json_object_get(o, "alloc_mode"))
+		get_str(l, o, "alloc_mode", "target", false, t->alloc_mode, sizeof t->alloc_mode);
+	else if (get_obj(l, root, "alloc", "the snapshot", false))
+		get_str(l, json_object_get(root, "alloc"), "mode", "alloc", false, t->alloc_mode,
+			sizeof t->alloc_mode);
+}
+
+static void ld_stats(struct ld *l, const json_t *root)
+{
+	struct model_stats *st = &l->m->stats;
+	const json_t *s = get_obj(l, root, "samples", "the snapshot", true);
+	const json_t *p = get_obj(l, root, "profiler", "the snapshot", false);
+	const json_t *c = get_obj(l, root, "clock", "the snapshot", false);
+	double dur = get_real(l, root, "duration_s", "the snapshot", false);
+
+	if (s) {
+		st->samples = get_u64(l, s, "taken", "samples", true, 0);
+		st->lost = get_u64(l, s, "lost", "samples", true, 0);
+		st->kernel_samples = get_u64(l, s, "kernel", "samples", false, 0);
+		st->unwound = get_u64(l, s, "unwound", "samples", false, 0);
+		st->unwind_ns = get_u64(l, s, "unwind_ns", "samples", false, 0);
+		st->truncated = get_u64(l, s, "truncated", "samples", false, 0);
+		st->faults = get_u64(l, s, "faults", "samples", false, 0);
+		st->faults_file = get_u64(l, s, "faults_file", "samples", false, 0);
+		st->faults_shim = get_u64(l, s, "faults_shim", "samples", false, 0);
+	}
+	if (p && json_object_get(p, "cpu_ns"))
+		st->profiler_cpu_ns = get_u64(l, p, "cpu_ns", "profiler", false, 0);
+	else if (p)
+		st->profiler_cpu_ns = (uint64_t)(MAX(get_real(l, p, "cpu_s", "profiler", false), 0.0) * 1e9 + 0.5);
+	if (c) {
+		l->m->start_ns = get_u64(l, c, "start_ns", "clock", true, 0);
+		l->m->now_ns = get_u64(l, c, "now_ns", "clock", true, 0);
+		l->m->clock_started = get_bool(l, c, "started", "clock", true);
+		if (l->m->now_ns < l->m->start_ns)
+			ld_fail(l, "clock.now_ns is before clock.start_ns: " DAMAGED);
+	} else {
+		/* Older files: only the duration, on a clock that starts at 0. */
+		l->m->start_ns = 0;
+		l->m->now_ns = dur > 0 && dur < 1e9 ? (uint64_t)(dur * 1e9 + 0.5) : 0;
+		l->m->clock_started = true;
+	}
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* The hotspots' functions first, in the order of their ids when the file
+ * has them: ties in every table break by id, as in the live run. */
+static void ld_funcs(struct ld *l, const json_t *hot)
+{
+	size_t n = json_array_size(hot);
+	uint64_t (*order)[2] = xcalloc(n ? n : 1, sizeof *order);
+	char module[256];
+
+	for (size_t i = 0; i < n && !l->failed; i++) {
+		const json_t *o = elem_obj(l, hot, i, "cpu.hotspots");
+		if (!o)
+			break;
+		order[i][0] = get_u64(l, o, "id", "cpu.hotspots", false, i);
+		order[i][1] = i;
+	}
+	if (!l->failed && n)
+		qsort(order, n, sizeof *order, id_cmp);
+	for (size_t i = 0; i < n && !l->failed; i++) {
+		const json_t *o = json_array_get(hot, (size_t)order[i][1]);
+		const json_t *fn = json_object_get(o, "function");
+		if (!json_is_string(fn)) {
+			ld_bad(l, "cpu.hotspots", "function", "a string");
+			break;
+		}
+		get_str(l, o, "module", "cpu.hotspots", false, module, sizeof module);
+		ld_func(l, json_string_value(fn), module[0] ? module : "[unknown]");
+	}
+	free(order);
+}
+
+/* Each stack's samples on each thread that ran it, at the newest time. */
+static void ld_cpu(struct ld *l, const json_t *root)
+{
+	const json_t *cpu = get_obj(l, root, "cpu", "the snapshot", true);
+	const json_t *stk, *hot;
+	uint64_t when = l->m->now_ns;
+
+	if (!cpu || !(hot = get_arr(l, cpu, "hotspots", "cpu", true)) ||
+	    !(stk = get_arr(l, cpu, "stacks", "cpu", true)))
+		return;
+	ld_funcs(l, hot);
+	for (size_t i = 0; i < json_array_size(stk) && !l->failed; i++) {
+		const json_t *o = elem_obj(l, stk, i, "cpu.stacks"), *th;
+		uint64_t count, placed = 0;
+		uint32_t stack, nf;
+		if (!o || !ld_stack(l, json_object_get(o, "frames"), "cpu.stacks", &stack))
+			return;
+		count = get_u64(l, o, "count", "cpu.stacks", true, 0);
+		th = get_arr(l, o, "threads", "cpu.stacks", false);
+		if (l->failed)
+			return;
+		const uint32_t *fr = stacks_frames(l->m->stacks, stack, &nf);
+		for (size_t k = 0; k < json_array_size(th); k++) {
+			const json_t *p = json_array_get(th, k);
+			const json_t *tid = json_array_get(p, 0), *c = json_array_get(p, 1);
+			if (json_array_size(p) != 2 || !json_is_integer(tid) || !json_is_integer(c) ||
+			    json_integer_value(tid) < 0 || json_integer_value(tid) > UINT32_MAX ||
+			    json_integer_value(c) < 0) {
+				ld_fail(l, "cpu.stacks[%zu].threads holds something other than "
+					"[tid, count] pairs: " DAMAGED, i);
+				return;
+			}
+			if (json_integer_value(c) > 0)
+				model_add_stack(l->m, when, (uint32_t)json_integer_value(tid), fr, nf,
+						(uint64_t)json_integer_value(c));
+			placed += (uint64_t)json_integer_value(c);
+		}
+		/* Samples no thread is named for (a file from before the key). */
+		if (count > placed)
+			model_add_stack(l->m, when, l->m->target.pid, fr, nf, count - placed);
+	}
+}
+
+static void ld_threads(struct ld *l, const json_t *root)
+{
+	const json_t *a = get_arr(l, root, "threads", "the snapshot", true);
+
+	for (size_t i = 0; a && i < json_array_size(a) && !l->failed; i++) {
+		const json_t *o = elem_obj(l, a, i, "threads");
+		struct thread_info ti = { 0 };
+		if (!o)
+			return;
+		ti.tid = get_u32(l, o, "tid", "threads", true, 0);
+		get_str(l, o, "name", "threads", false, ti.name, sizeof ti.name);
+		ti.samples = get_u64(l, o, "samples", "threads", true, 0);
+		ti.exited = get_bool(l, o, "exited", "threads", false);
+		ti.first_ns = get_u64(l, o, "first_ns", "threads", false, 0);
+		ti.last_ns = get_u64(l, o, "last_ns", "threads", false, 0);
+		ti.exit_ns = get_u64(l, o, "exit_ns", "threads", false, 0);
+		threads_restore(l->m->threads, &ti);
+	}
+}
+
+/* The window's memory and I/O numbers, from alloc, io and usage. */
+static void ld_usage(struct ld *l, const json_t *root)
+{
+	const json_t *al = get_obj(l, root, "alloc", "the snapshot", true);
+	const json_t *io = get_obj(l, root, "io", "the snapshot", true);
+	const json_t *us = get_obj(l, root, "usage", "the snapshot", false);
+	const json_t *mem = al ? get_obj(l, al, "memory", "alloc", false) : NULL;
+	struct usage_rates u = { 0 };
+
+	if (!al || !io)
+		return;
+	u.has_rss = get_bool(l, al, "rss_known", "alloc", false);
+	u.rss_bytes = get_u64(l, al, "rss_bytes", "alloc", true, 0);
+	u.rss_growth_bytes_per_s = get_real(l, al, "rss_growth_bytes_per_s", "alloc", true);
+	u.anon_growth_bytes_per_s = get_real(l, al, "anon_growth_bytes_per_s", "alloc", false);
+	u.rss_fit_r2 = get_real(l, al, "rss_fit_r2", "alloc", false);
+	u.leak_suspect = get_bool(l, al, "leak_suspect", "alloc", false);
+	get_str(l, al, "leak_reason", "alloc", false, u.leak_reason, sizeof u.leak_reason);
+	if (mem) {
+		u.has_mem = get_bool(l, mem, "known", "alloc.memory", false);
+		u.has_maps = get_bool(l, mem, "maps_known", "alloc.memory", false);
+		u.rss_anon = get_u64(l, mem, "rss_anon", "alloc.memory", false, 0);
+		u.rss_file = get_u64(l, mem, "rss_file", "alloc.memory", false, 0);
+		u.rss_shmem = get_u64(l, mem, "rss_shmem", "alloc.memory", false, 0);
+		u.vm_data = get_u64(l, mem, "vm_data", "alloc.memory", false, 0);
+		u.vm_swap = get_u64(l, mem, "vm_swap", "alloc.memory", false, 0);
+		u.heap_bytes = get_u64(l, mem, "heap_bytes", "alloc.memory", false, 0);
+		u.nr_maps = get_u32(l, mem, "nr_maps", "alloc.memory", false, 0);
+	}
+	u.has_io = get_bool(l, io, "rates_known", "io", false);
+	u.read_bytes_per_s = get_real(l, io, "read_bytes_per_s", "io", true);
+	u.write_bytes_per_s = get_real(l, io, "write_bytes_per_s", "io", true);
+	u.disk_read_bytes_per_s = get_real(l, io, "disk_read_bytes_per_s", "io", false);
+	u.disk_write_bytes_per_s = get_real(l, io, "disk_write_bytes_per_s", "io", false);
+	if (us) {
+		u.readings = (size_t)get_u64(l, us, "readings", "usage", false, 0);
+		u.span_s = get_real(l, us, "span_s", "usage", false);
+		u.rss_span_s = get_real(l, us, "rss_span_s", "usage", false);
+		u.has_growth = get_bool(l, us, "growth_known", "usage", false);
+		u.has_anon_growth = get_bool(l, us, "anon_growth_known", "usage", false);
+		u.io_unreadable = get_bool(l, us, "io_unreadable", "usage", false);
+	} else {
+		/* Older files: a number that is not 0 was known. */
+		u.readings = u.has_rss || u.has_io ? 2 : 0;
+		u.has_growth = u.rss_growth_bytes_per_s != 0.0;
+		u.has_anon_growth = u.anon_growth_bytes_per_s != 0.0;
+	}
+	usage_restore(l->m->usage, &u);
+}
+
+static void ld_alloc(struct ld *l, const json_t *root)
+{
+	const json_t *al = json_object_get(root, "alloc");
+	const json_t *a = json_is_object(al) ? get_arr(l, al, "sites", "alloc", true) : NULL;
+
+	for (size_t i = 0; a && i < json_array_size(a) && !l->failed; i++) {
+		const json_t *o = elem_obj(l, a, i, "alloc.sites"), *fr;
+		struct alloc_site_info si = { 0 };
+		const char *w = "alloc.sites";
+		if (!o)
+			return;
+		fr = json_object_get(o, "frames");
+		if (json_array_size(fr) == 1 && json_is_string(json_array_get(fr, 0)) &&
+		    !strcmp(json_string_value(json_array_get(fr, 0)), "(other sites)")) {
+			si.other = true;
+			si.stack = ALLOC_OTHER_STACK;
+		} else if (!ld_stack(l, fr, w, &si.stack)) {
+			return;
+		}
+		si.outstanding_bytes = (int64_t)MIN(get_u64(l, o, "outstanding_bytes", w, true, 0),
+						    (uint64_t)INT64_MAX);
+		si.growth_bytes_per_s = get_real(l, o, "growth_bytes_per_s", w, true);
+		si.alloc_bytes_per_s = get_real(l, o, "alloc_bytes_per_s", w, false);
+		si.free_bytes_per_s = get_real(l, o, "free_bytes_per_s", w, false);
+		si.allocs = get_u64(l, o, "allocs", w, false, 0);
+		si.frees = get_u64(l, o, "frees", w, false, 0);
+		si.oldest_age_s = get_real(l, o, "oldest_age_s", w, false);
+		si.leak_suspect = get_bool(l, o, "leak_suspect", w, false);
+		si.touched_bytes = get_u64(l, o, "touched_bytes", w, false, 0);
+		si.touched_bytes_per_s = get_real(l, o, "touched_bytes_per_s", w, false);
+		si.alloc_bytes = get_u64(l, o, "alloc_bytes", w, false, 0);
+		si.free_bytes = get_u64(l, o, "free_bytes", w, false, 0);
+		/* Older files: a site with an age holds at least one allocation. */
+		si.live = get_u64(l, o, "live", w, false, si.oldest_age_s > 0);
+		si.faults = get_u64(l, o, "faults", w, false, 0);
+		alloc_restore_site(l->m->alloc, &si);
+	}
+	if (json_is_object(al) && json_object_get(al, "live_dropped"))
+		alloc_restore_dropped(l->m->alloc, get_u64(l, al, "live_dropped", "alloc", false, 0));
+}
+
+static void ld_io_thread_rates(struct ld *l, const json_t *r, bool *known, double v[4])
+{
+	*known = get_bool(l, r, "known", "io.threads", false);
+	v[0] = get_real(l, r, "rchar_per_s", "io.threads", false);
+	v[1] = get_real(l, r, "wchar_per_s", "io.threads", false);
+	v[2] = get_real(l, r, "read_bytes_per_s", "io.threads", false);
+	v[3] = get_real(l, r, "write_bytes_per_s", "io.threads", false);
+}
+
+static void ld_io_threads(struct ld *l, const json_t *io, uint32_t window_s)
+{
+	const json_t *a = get_arr(l, io, "threads", "io", false);
+	const char *w = "io.threads";
+
+	for (size_t i = 0; a && i < json_array_size(a) && !l->failed; i++) {
+		const json_t *o = elem_obj(l, a, i, w);
+		const json_t *run, *recent;
+		struct io_thread t = { 0 };
+		double run_v[4] = { 0 }, rec_v[4] = { 0 };
+		if (!o)
+			return;
+		t.tid = get_u32(l, o, "tid", w, true, 0);
+		t.rchar = get_u64(l, o, "rchar", w, false, 0);
+		t.wchar = get_u64(l, o, "wchar", w, false, 0);
+		t.read_bytes = get_u64(l, o, "read_bytes", w, false, 0);
+		t.write_bytes = get_u64(l, o, "write_bytes", w, false, 0);
+		t.first_ns = get_u64(l, o, "first_ns", w, false, 0);
+		t.last_ns = get_u64(l, o, "last_ns", w, false, 0);
+		run = get_obj(l, o, "run", w, false);
+		recent = get_obj(l, o, "recent", w, false);
+		if (run && recent) {
+			ld_io_thread_rates(l, run, &t.has_run_rates, run_v);
+			ld_io_thread_rates(l, recent, &t.has_rates, rec_v);
+		} else {
+			/* Older files: the one set the window chose. */
+			bool known = get_bool(l, o, "rates_known", w, false);
+			double v[4] = { get_real(l, o, "rchar_per_s", w, false),
+					get_real(l, o, "wchar_per_s", w, false),
+					get_real(l, o, "read_bytes_per_s", w, false),
+					get_real(l, o, "write_bytes_per_s", w, false) };
+			if (window_s == 0) {
+				t.has_run_rates = known;
+				memcpy(run_v, v, sizeof v);
+			} else {
+				t.has_rates = known;
+				memcpy(rec_v, v, sizeof v);
+			}
+		}
+		t.run_rchar_per_s = run_v[0];
+		t.run_wchar_per_s = run_v[1];
+		t.run_read_bytes_per_s = run_v[2];
+		t.run_write_bytes_per_s = run_v[3];
+		t.rchar_per_s = rec_v[0];
+		t.wchar_per_s = rec_v[1];
+		t.read_bytes_per_s = rec_v[2];
+		t.write_bytes_per_s = rec_v[3];
+		io_restore_thread(l->m->io, &t);
+	}
+}
+
+static void ld_io(struct ld *l, const json_t *root, uint32_t window_s)
+{
+	const json_t *io = json_object_get(root, "io");
+	const json_t *a = json_is_object(io) ? get_arr(l, io, "fds", "io", true) : NULL;
+	const char *w = "io.fds";
+
+	for (size_t i = 0; a && i < json_array_size(a) && !l->failed; i++) {
+		const json_t *o = elem_obj(l, a, i, w), *sites;
+		struct io_fd f = { 0 };
+		int64_t fd;
+		if (!o)
+			return;
+		if (!json_is_integer(json_object_get(o, "fd")) ||
+		    (fd = json_integer_value(json_object_get(o, "fd"))) < -1 || fd > INT32_MAX) {
+			ld_bad(l, w, "fd", "an fd number");
+			return;
+		}
+		f.fd = (int32_t)fd;
+		get_str(l, o, "path", w, true, f.name, sizeof f.name);
+		f.read_bytes = get_u64(l, o, "read_bytes", w, true, 0);
+		f.write_bytes = get_u64(l, o, "write_bytes", w, true, 0);
+		f.reads = get_u64(l, o, "reads", w, false, 0);
+		f.writes = get_u64(l, o, "writes", w, false, 0);
+		f.read_ns = get_u64(l, o, "read_ns", w, false, 0);
+		f.write_ns = get_u64(l, o, "write_ns", w, false, 0);
+		f.errors = get_u64(l, o, "errors", w, false, 0);
+		f.sendfile_bytes = get_u64(l, o, "sendfile_bytes", w, false, 0);
+		f.sendfile_calls = get_u64(l, o, "sendfile_calls", w, false, 0);
+		f.closed = get_bool(l, o, "closed", w, false);
+		f.first_ns = get_u64(l, o, "first_ns", w, false, 0);
+		f.last_ns = get_u64(l, o, "last_ns", w, false, 0);
+		f.closed_ns = get_u64(l, o, "closed_ns", w, false, 0);
+		if (l->failed || !io_restore_fd(l->m->io, &f))
+			break;
+		sites = get_arr(l, o, "sites", w, false);
+		for (size_t k = 0; sites && k < json_array_size(sites) && !l->failed; k++) {
+			const json_t *so = elem_obj(l, sites, k, "io.fds.sites");
+			struct io_site s = { .row = (uint32_t)(io_fd_count(l->m->io) - 1) };
+			if (!so || !ld_stack(l, json_object_get(so, "frames"), "io.fds.sites", &s.stack))
+				return;
+			s.bytes = get_u64(l, so, "bytes", "io.fds.sites", true, 0);
+			s.calls = get_u64(l, so, "calls", "io.fds.sites", true, 0);
+			s.ns = get_u64(l, so, "ns", "io.fds.sites", false, 0);
+			io_restore_site(l->m->io, &s);
+		}
+	}
+	if (json_is_object(io) && !l->failed)
+		ld_io_threads(l, io, window_s);
+}
+
+static enum lock_kind ld_kind(const char *s)
+{
+	return !strcmp(s, "mutex") ? LOCK_MUTEX : !strcmp(s, "condvar") ? LOCK_CONDVAR : LOCK_OTHER;
+}
+
+static void ld_locks(struct ld *l, const json_t *root)
+{
+	const json_t *a = get_arr(l, root, "locks", "the snapshot", true);
+	const char *w = "locks";
+	char name[128], addr[32], kind[16];
+
+	for (size_t i = 0; a && i < json_array_size(a) && !l->failed; i++) {
+		const json_t *o = elem_obj(l, a, i, w), *sites;
+		struct lock_info li = { 0 };
+		char *end;
+		if (!o)
+			return;
+		get_str(l, o, "lock", w, true, name, sizeof name);
+		get_str(l, o, "address", w, false, addr, sizeof addr);
+		get_str(l, o, "kind", w, false, kind, sizeof kind);
+		errno = 0;
+		li.addr = addr[0] ? strtoull(addr, &end, 16) : 0;
+		if (addr[0] && (errno || *end)) {
+			ld_bad(l, w, "address", "a hex address");
+			return;
+		}
+		/* "lock" is the address itself when the lock had no name. */
+		if (strcmp(name, addr) != 0) {
+			size_t k = strnlen(name, sizeof li.name - 1);
+			memcpy(li.name, name, k);
+			li.name[k] = '\0';
+		}
+		li.kind = ld_kind(kind);
+		li.waits = get_u64(l, o, "waits", w, true, 0);
+		li.wait_ns = get_u64(l, o, "wait_ns", w, true, 0);
+		li.max_wait_ns = get_u64(l, o, "max_wait_ns", w, true, 0);
+		li.wakes = get_u64(l, o, "wakes", w, false, 0);
+		li.nthreads = get_u32(l, o, "threads", w, false, 0);
+		li.first_ns = get_u64(l, o, "first_ns", w, false, 0);
+		li.last_ns = get_u64(l, o, "last_ns", w, false, 0);
+		if (l->failed)
+			return;
+		if (!locks_restore(l->m->locks, &li, get_real(l, o, "thread_wait_pct", w, false)))
+			continue;   /* a second row for an address: the first stands */
+		sites = get_arr(l, o, "sites", w, false);
+		for (size_t k = 0; sites && k < json_array_size(sites) && !l->failed; k++) {
+			const json_t *so = elem_obj(l, sites, k, "locks.sites");
+			struct lock_site s = { .addr = li.addr };
+			if (!so || !ld_stack(l, json_object_get(so, "frames"), "locks.sites", &s.stack))
+				return;
+			s.waits = get_u64(l, so, "waits", "locks.sites", true, 0);
+			s.wait_ns = get_u64(l, so, "wait_ns", "locks.sites", true, 0);
+			s.wakes = get_u64(l, so, "wakes", "locks.sites", false, 0);
+			s.max_wait_ns = get_u64(l, so, "max_wait_ns", "locks.sites", false, 0);
+			s.nthreads = get_u32(l, so, "threads", "locks.sites", false, 0);
+			locks_restore_site(l->m->locks, &s);
+		}
+	}
+}
+
+/* Which snapshot this is, before anything is built from it. */
+static bool ld_header(struct ld *l, const json_t *root)
+{
+	const json_t *fmt = json_object_get(root, "format"), *ver = json_object_get(root, "version");
+
+	if (!json_is_object(root) || !json_is_string(fmt) ||
+	    strcmp(json_string_value(fmt), "kprof-snapshot") != 0) {
+		ld_fail(l, "not a kprof-top snapshot (no \"format\": \"kprof-snapshot\"): give a "
+			"file written by --snapshot or the e key");
+		return false;
+	}
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1) {
+		ld_fail(l, "the snapshot has no valid \"version\": " DAMAGED);
+		return false;
+	}
+	if (json_integer_value(ver) > SNAPSHOT_VERSION) {
+		ld_fail(l, "snapshot version %" JSON_INTEGER_FORMAT " is newer than this kprof-top "
+			"reads (%d): open it with a newer kprof-top", json_integer_value(ver),
+			SNAPSHOT_VERSION);
+		return false;
+	}
+	return true;
+}
+
+struct model *snapshot_load_buf(const char *data, size_t len, const char *what,
+				char *err, size_t errlen)
+{
+	struct ld l = { .what = what, .err = err, .errlen = errlen };
+	json_error_t jerr;
+	json_t *root;
+	uint64_t start_ns, now_ns;
+	bool started;
+	uint32_t window_s;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!len) {
+		ld_fail(&l, "the file is empty: give a snapshot written by --snapshot or the e key");
+		return NULL;
+	}
+	root = json_loadb(data, len, 0, &jerr);
+	if (!root) {
+		if (jerr.position >= (int)len || strstr(jerr.text, "premature end"))
+			ld_fail(&l, "the JSON ends early (line %d): the file was cut short; write "
+				"it again with --snapshot", jerr.line);
+		else
+			ld_fail(&l, "not JSON (line %d: %s): give a snapshot written by --snapshot "
+				"or the e key", jerr.line, jerr.text);
+		return NULL;
+	}
+	if (!ld_header(&l, root)) {
+		json_decref(root);
+		return NULL;
+	}
+	l.m = model_new(SNAPSHOT_RETAIN_SECS);
+	l.funcs = json_object();
+	window_s = get_u32(&l, root, "window_s", "the snapshot", false, 0);
+	ld_target(&l, root);
+	ld_stats(&l, root);
+	start_ns = l.m->start_ns;
+	now_ns = l.m->now_ns;
+	started = l.m->clock_started;
+	/* Threads first, so they keep their order of first sight; once the
+	 * stacks have counted their samples, the saved numbers again. */
+	if (!l.failed)
+		ld_threads(&l, root);
+	if (!l.failed)
+		ld_cpu(&l, root);
+	if (!l.failed)
+		ld_threads(&l, root);
+	if (!l.failed)
+		ld_usage(&l, root);
+	if (!l.failed)
+		ld_alloc(&l, root);
+	if (!l.failed)
+		ld_io(&l, root, window_s);
+	if (!l.failed)
+		ld_locks(&l, root);
+	/* model_add_stack moved the clock to the newest time: put it back. */
+	l.m->start_ns = start_ns;
+	l.m->now_ns = now_ns;
+	l.m->clock_started = started;
+	json_decref(l.funcs);
+	json_decref(root);
+	free(l.frames);
+	if (l.failed) {
+		model_free(l.m);
+		return NULL;
+	}
+	return l.m;
+}
+
+struct model *snapshot_load(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t len = 0, cap = 0, got;
+	struct model *m;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s: give the path of a snapshot written by --snapshot",
+			 path, strerror(errno));
+		return NULL;
+	}
+	do {
+		xgrow(&data, &cap, len + 65536, 1);
+		got = fread(data + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0 && len < SNAPSHOT_MAX_BYTES);
+	if (ferror(f) || len >= SNAPSHOT_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno)
+			 : "larger than 1 GiB: not a snapshot kprof-top wrote");
+		fclose(f);
+		free(data);
+		return NULL;
+	}
+	fclose(f);
+	m = snapshot_load_buf(data, len, path, err, errlen);
+	free(data);
+	return m;
+}
