@@ -135,6 +135,44 @@ static json_t **json_stack_threads(const struct model *m, uint32_t window_secs,
 	return per;
 }
 
+/* The function ids of a stack, beside its frames: two functions of one
+ * name in two modules (malloc in libc and in a preload shim) stay two on
+ * --load.  The ids index the top-level "functions" table. */
+static json_t *json_frame_ids(const struct model *m, uint32_t stack)
+{
+	uint32_t nf, nfuncs = funcs_count(m->funcs);
+	const uint32_t *fr = stacks_frames(m->stacks, stack, &nf);
+	json_t *a = json_array();
+
+	for (uint32_t k = 0; k < nf; k++)
+		json_array_append_new(a, json_integer(fr[k] < nfuncs ? (json_int_t)fr[k] : -1));
+	return a;
+}
+
+static void json_set_frames(json_t *o, const struct model *m, json_t **names, uint32_t stack)
+{
+	json_object_set_new(o, "frames", json_frames(m, names, stack));
+	json_object_set_new(o, "frame_ids", json_frame_ids(m, stack));
+}
+
+/* Every function a frames array names: id, name, module. */
+static json_t *json_functions(const struct model *m, json_t **names)
+{
+	json_t *a = json_array();
+
+	for (uint32_t i = 0; i < funcs_count(m->funcs); i++) {
+		json_t *o;
+		if (!names[i])
+			continue;
+		o = json_object();
+		json_object_set_new(o, "id", json_integer(i));
+		json_object_set(o, "name", names[i]);
+		json_object_set_new(o, "module", json_str(funcs_get(m->funcs, i)->module));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *json_cpu(const struct model *m, json_t **names, uint32_t window_secs,
 			uint64_t *in_window)
 {
@@ -159,7 +197,7 @@ static json_t *json_cpu(const struct model *m, json_t **names, uint32_t window_s
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "frames", json_frames(m, names, counts[i].stack));
+		json_set_frames(o, m, names, counts[i].stack);
 		json_object_set_new(o, "count", json_u64(counts[i].count));
 		json_object_set_new(o, "threads", per[i] ? per[i] : json_array());
 		json_array_append_new(stk, o);
@@ -298,6 +336,8 @@ static json_t *json_alloc(const struct model *m, json_t **names, const struct us
 	for (size_t i = 0; i < n && i < JSON_ALLOC_SITES; i++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "frames", json_site_frames(m, names, &v[i]));
+		if (!v[i].other)
+			json_object_set_new(o, "frame_ids", json_frame_ids(m, v[i].stack));
 		json_object_set_new(o, "outstanding_bytes",
 				    json_u64(v[i].outstanding_bytes > 0 ? (uint64_t)v[i].outstanding_bytes : 0));
 		json_object_set_new(o, "growth_bytes_per_s", json_real(v[i].growth_bytes_per_s));
@@ -371,7 +411,7 @@ static json_t *json_io_fds(const struct model *m, json_t **names)
 		json_object_set_new(o, "closed_ns", json_u64(f->closed_ns));
 		for (size_t k = 0; k < ns; k++) {
 			json_t *so = json_object();
-			json_object_set_new(so, "frames", json_frames(m, names, sites[k].stack));
+			json_set_frames(so, m, names, sites[k].stack);
 			json_object_set_new(so, "bytes", json_u64(sites[k].bytes));
 			json_object_set_new(so, "calls", json_u64(sites[k].calls));
 			json_object_set_new(so, "ns", json_u64(sites[k].ns));
@@ -511,7 +551,7 @@ static void json_locks(json_t *root, const struct model *m, json_t **names)
 		json_object_set_new(o, "last_ns", json_u64(li->last_ns));
 		for (size_t k = 0; k < ns; k++) {
 			json_t *so = json_object();
-			json_object_set_new(so, "frames", json_frames(m, names, sites[k].stack));
+			json_set_frames(so, m, names, sites[k].stack);
 			json_object_set_new(so, "waits", json_u64(sites[k].waits));
 			json_object_set_new(so, "wait_ns", json_u64(sites[k].wait_ns));
 			json_object_set_new(so, "wakes", json_u64(sites[k].wakes));
@@ -606,6 +646,7 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "alloc", json_alloc(m, names, &u, window_secs));
 	json_object_set_new(root, "io", json_io(m, names, &u, window_secs));
 	json_locks(root, m, names);
+	json_object_set_new(root, "functions", json_functions(m, names));
 	for (uint32_t i = 0; i < nfuncs; i++)
 		json_decref(names[i]);
 	free(names);

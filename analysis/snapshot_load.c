@@ -18,6 +18,7 @@
 
 #include "model.h"
 #include "snapshot_load.h"
+#include "u64map.h"
 #include "../common/macros.h"
 #include "../common/xalloc.h"
 
@@ -33,6 +34,8 @@ struct ld {
 	size_t errlen;
 	bool failed;
 	json_t *funcs;        /* function name → id (a jansson object as a map) */
+	bool have_ids;        /* the file has "functions" and "frame_ids" */
+	struct u64map by_id;  /* the file's function id → the model's */
 	uint32_t *frames;     /* scratch for one stack */
 	size_t frames_cap;
 };
@@ -186,9 +189,11 @@ static uint32_t ld_func(struct ld *l, const char *name, const char *module)
 	return f;
 }
 
-/* The stack of a frames array (root first), interned; false on bad input. */
-static bool ld_stack(struct ld *l, const json_t *frames, const char *where, uint32_t *stack)
+/* The stack of o's frames (root first), interned: by "frame_ids" when
+ * the file has them, else by name; false on bad input. */
+static bool ld_stack(struct ld *l, const json_t *o, const char *where, uint32_t *stack)
 {
+	const json_t *frames = json_object_get(o, "frames"), *ids = json_object_get(o, "frame_ids");
 	size_t n = json_array_size(frames);
 
 	if (!json_is_array(frames)) {
@@ -196,6 +201,25 @@ static bool ld_stack(struct ld *l, const json_t *frames, const char *where, uint
 		return false;
 	}
 	xgrow(&l->frames, &l->frames_cap, n ? n : 1, sizeof *l->frames);
+	if (l->have_ids && ids) {
+		if (!json_is_array(ids) || json_array_size(ids) != n) {
+			ld_bad(l, where, "frame_ids", "an array as long as frames");
+			return false;
+		}
+		for (size_t k = 0; k < n; k++) {
+			const json_t *v = json_array_get(ids, k);
+			uint32_t f = json_is_integer(v) && json_integer_value(v) >= 0 &&
+				     json_integer_value(v) < UINT32_MAX
+				     ? u64map_get(&l->by_id, (uint64_t)json_integer_value(v)) : U64MAP_NONE;
+			if (f == U64MAP_NONE) {
+				ld_fail(l, "a frame id in %s is not in \"functions\": " DAMAGED, where);
+				return false;
+			}
+			l->frames[k] = f;
+		}
+		*stack = stacks_intern(l->m->stacks, l->frames, (uint32_t)n);
+		return true;
+	}
 	for (size_t k = 0; k < n; k++) {
 		const json_t *s = json_array_get(frames, k);
 		if (!json_is_string(s)) {
@@ -325,6 +349,44 @@ static void ld_funcs(struct ld *l, const json_t *hot)
 	free(order);
 }
 
+/* The file's function table, interned in the order of its ids (ties in
+ * every table break by id, as in the live run). */
+static void ld_functions(struct ld *l, const json_t *root)
+{
+	const json_t *a = get_arr(l, root, "functions", "the snapshot", false);
+	size_t n = json_array_size(a);
+	uint64_t (*order)[2] = xcalloc(n ? n : 1, sizeof *order);
+	char module[256];
+
+	if (!a || l->failed) {
+		free(order);
+		return;
+	}
+	for (size_t i = 0; i < n && !l->failed; i++) {
+		const json_t *o = elem_obj(l, a, i, "functions");
+		if (!o)
+			break;
+		order[i][0] = get_u32(l, o, "id", "functions", true, 0);
+		order[i][1] = i;
+		if (!json_is_string(json_object_get(o, "name")))
+			ld_bad(l, "functions", "name", "a string");
+	}
+	if (!l->failed && n)
+		qsort(order, n, sizeof *order, id_cmp);
+	for (size_t i = 0; i < n && !l->failed; i++) {
+		const json_t *o = json_array_get(a, (size_t)order[i][1]);
+		get_str(l, o, "module", "functions", false, module, sizeof module);
+		if (u64map_get(&l->by_id, order[i][0]) != U64MAP_NONE) {
+			ld_fail(l, "function id %" PRIu64 " is listed twice: " DAMAGED, order[i][0]);
+			break;
+		}
+		u64map_put(&l->by_id, order[i][0], funcs_intern(l->m->funcs,
+			   json_string_value(json_object_get(o, "name")), module));
+	}
+	l->have_ids = !l->failed;
+	free(order);
+}
+
 /* Each stack's samples on each thread that ran it, at the newest time. */
 static void ld_cpu(struct ld *l, const json_t *root)
 {
@@ -335,12 +397,13 @@ static void ld_cpu(struct ld *l, const json_t *root)
 	if (!cpu || !(hot = get_arr(l, cpu, "hotspots", "cpu", true)) ||
 	    !(stk = get_arr(l, cpu, "stacks", "cpu", true)))
 		return;
-	ld_funcs(l, hot);
+	if (!l->have_ids)
+		ld_funcs(l, hot);
 	for (size_t i = 0; i < json_array_size(stk) && !l->failed; i++) {
 		const json_t *o = elem_obj(l, stk, i, "cpu.stacks"), *th;
 		uint64_t count, placed = 0;
 		uint32_t stack, nf;
-		if (!o || !ld_stack(l, json_object_get(o, "frames"), "cpu.stacks", &stack))
+		if (!o || !ld_stack(l, o, "cpu.stacks", &stack))
 			return;
 		count = get_u64(l, o, "count", "cpu.stacks", true, 0);
 		th = get_arr(l, o, "threads", "cpu.stacks", false);
@@ -454,7 +517,7 @@ static void ld_alloc(struct ld *l, const json_t *root)
 		    !strcmp(json_string_value(json_array_get(fr, 0)), "(other sites)")) {
 			si.other = true;
 			si.stack = ALLOC_OTHER_STACK;
-		} else if (!ld_stack(l, fr, w, &si.stack)) {
+		} else if (!ld_stack(l, o, w, &si.stack)) {
 			return;
 		}
 		si.outstanding_bytes = (int64_t)MIN(get_u64(l, o, "outstanding_bytes", w, true, 0),
@@ -577,7 +640,7 @@ static void ld_io(struct ld *l, const json_t *root, uint32_t window_s)
 		for (size_t k = 0; sites && k < json_array_size(sites) && !l->failed; k++) {
 			const json_t *so = elem_obj(l, sites, k, "io.fds.sites");
 			struct io_site s = { .row = (uint32_t)(io_fd_count(l->m->io) - 1) };
-			if (!so || !ld_stack(l, json_object_get(so, "frames"), "io.fds.sites", &s.stack))
+			if (!so || !ld_stack(l, so, "io.fds.sites", &s.stack))
 				return;
 			s.bytes = get_u64(l, so, "bytes", "io.fds.sites", true, 0);
 			s.calls = get_u64(l, so, "calls", "io.fds.sites", true, 0);
@@ -637,7 +700,7 @@ static void ld_locks(struct ld *l, const json_t *root)
 		for (size_t k = 0; sites && k < json_array_size(sites) && !l->failed; k++) {
 			const json_t *so = elem_obj(l, sites, k, "locks.sites");
 			struct lock_site s = { .addr = li.addr };
-			if (!so || !ld_stack(l, json_object_get(so, "frames"), "locks.sites", &s.stack))
+			if (!so || !ld_stack(l, so, "locks.sites", &s.stack))
 				return;
 			s.waits = get_u64(l, so, "waits", "locks.sites", true, 0);
 			s.wait_ns = get_u64(l, so, "wait_ns", "locks.sites", true, 0);
@@ -714,6 +777,8 @@ struct model *snapshot_load_buf(const char *data, size_t len, const char *what,
 	/* Threads first, so they keep their order of first sight; once the
 	 * stacks have counted their samples, the saved numbers again. */
 	if (!l.failed)
+		ld_functions(&l, root);
+	if (!l.failed)
 		ld_threads(&l, root);
 	if (!l.failed)
 		ld_cpu(&l, root);
@@ -732,6 +797,7 @@ struct model *snapshot_load_buf(const char *data, size_t len, const char *what,
 	l.m->now_ns = now_ns;
 	l.m->clock_started = started;
 	json_decref(l.funcs);
+	u64map_fini(&l.by_id);
 	json_decref(root);
 	free(l.frames);
 	if (l.failed) {
