@@ -754,7 +754,14 @@ struct model *snapshot_load_buf(const char *data, size_t len, const char *what,
 	}
 	root = json_loadb(data, len, 0, &jerr);
 	if (!root) {
-		if (jerr.position >= (int)len || strstr(jerr.text, "premature end"))
+		/* What jansson says when the text stops inside a value. */
+		bool cut = strstr(jerr.text, "premature end of input") ||
+			   (strstr(jerr.text, "near end of file") &&
+			    !strstr(jerr.text, "end of file expected"));
+		size_t lead = 0;
+		while (lead < len && strchr(" \t\r\n", data[lead]) && data[lead])
+			lead++;
+		if (cut && lead < len && (data[lead] == '{' || data[lead] == '['))
 			ld_fail(&l, "the JSON ends early (line %d): the file was cut short; write "
 				"it again with --snapshot", jerr.line);
 		else
