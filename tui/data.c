@@ -512,6 +512,34 @@ static void data_rates(struct tui_data *d, const struct tui_data *prev, unsigned
 				(double)(d->threads[i].samples - prev->threads[i].samples) / dt / hz;
 }
 
+/* A loaded snapshot does not move, so rates between copies are 0: show
+ * the averages over the run it recorded instead (per fd: over each row's
+ * life, as the report does). */
+static void data_loaded_fd_rates(struct tui_data *d, const struct model *m)
+{
+	for (size_t i = 0; i < d->nfds; i++) {
+		struct tui_fd *f = &d->fds[i];
+		f->has_rates = true;
+		f->read_per_s = io_fd_rate(&f->info, f->info.read_bytes, m->now_ns);
+		f->write_per_s = io_fd_rate(&f->info, f->info.write_bytes, m->now_ns);
+		f->calls_per_s = io_fd_rate(&f->info, f->info.reads + f->info.writes, m->now_ns);
+	}
+}
+
+static void data_loaded_rates(struct tui_data *d, unsigned hz)
+{
+	double dur = d->duration_s;
+
+	d->alive_threads = 0;
+	for (size_t i = 0; i < d->nthreads; i++) {
+		d->alive_threads += !d->threads[i].exited;
+		d->threads[i].cpu_pct = hz && dur > 0 ? 100.0 * (double)d->threads[i].samples / dur / hz : 0;
+	}
+	d->samples_per_s = dur > 0 ? (double)d->stats.samples / dur : 0;
+	d->target_cpu_pct = hz ? 100.0 * d->samples_per_s / hz : 0;
+	d->profiler_cpu_pct = dur > 0 ? 100.0 * (double)d->stats.profiler_cpu_ns / 1e9 / dur : 0;
+}
+
 void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 		   const struct tui_source *src, uint32_t window_secs)
 {
@@ -534,8 +562,11 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 	d->nlocks = d->nfds = d->nio_threads = d->nallocs = d->nsites = 0;
 	if (d->got.locks)
 		data_copy_locks(d, m);
-	if (d->got.io)
+	if (d->got.io) {
 		data_copy_io(d, m);
+		if (src->loaded)
+			data_loaded_fd_rates(d, m);
+	}
 	if (d->got.alloc)
 		data_copy_alloc(d, m, window_secs);
 	if (d->got.drill != TUI_DRILL_NONE)
@@ -557,7 +588,10 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 	d->taken_ns = clock_monotonic_ns();
 	d->cpu_ns = clock_process_cpu_ns();
 	d->valid = true;
-	data_rates(d, prev, src->frequency);
+	if (src->loaded)
+		data_loaded_rates(d, src->frequency);
+	else
+		data_rates(d, prev, src->frequency);
 }
 
 void tui_data_fini(struct tui_data *d)

@@ -85,10 +85,11 @@ int header_lines(struct app *a)
 }
 
 /* Rates mean nothing once nothing more can arrive: show them as zero then,
- * not as the last second before the end. */
+ * not as the last second before the end.  A loaded snapshot shows the
+ * averages over the run it recorded (tui/data.c). */
 static bool header_ended(const struct app *a)
 {
-	return app_data(a)->target.exited || a->sampling_stopped || a->src->loaded;
+	return (app_data(a)->target.exited || a->sampling_stopped) && !a->src->loaded;
 }
 
 /* Draw label then value, return the next x. */
@@ -140,8 +141,10 @@ static void header_title(struct app *a, int y)
 	right = (int)strlen(wbuf) + 8;   /* "window " and a space */
 	x = meter(a, y, x, "", "kprof-top", THEME_HEADER);
 	snprintf(buf, sizeof buf, "%s", d->target.command[0] ? d->target.command : "?");
-	if (x < a->cols - right - 24)
-		x += draw_text(a, y, x, MIN((int)strlen(buf), a->cols - right - 24 - x), buf,
+	/* Room for what follows: pid and state, or the whole "loaded ..." line. */
+	int rest = a->src->loaded ? MIN((int)strlen(a->src->loaded) + 2, a->cols / 2) : 24;
+	if (x < a->cols - right - rest)
+		x += draw_text(a, y, x, MIN((int)strlen(buf), a->cols - right - rest - x), buf,
 			       a->attr[THEME_METER_VALUE], false) + 1;
 	if (a->src->loaded) {
 		/* A file, not a process: no live pid or state to claim. */
