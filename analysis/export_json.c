@@ -121,9 +121,10 @@ static json_t **json_stack_threads(const struct model *m, uint32_t window_secs,
 	for (size_t i = 0; i < nt; i++) {
 		const struct stack_count *c = bsearch(&tc[i].stack, counts, n, sizeof *counts,
 						      json_count_cmp);
-		json_t *pair = json_array();
+		json_t *pair;
 		if (!c)
 			continue;
+		pair = json_array();
 		size_t k = (size_t)(c - counts);
 		if (!per[k])
 			per[k] = json_array();
