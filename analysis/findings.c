@@ -61,7 +61,7 @@ static bool runtime_frame(const struct func *f)
 	};
 	static const char *const modules[] = {
 		"libc.so", "libc-", "libpthread", "ld-linux", "libkprof-alloc", "libjemalloc",
-		"libtcmalloc", "[kernel]",
+		"libtcmalloc", "[kernel]", "[vdso]",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -125,7 +125,7 @@ static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
 /* ---- the rules ------------------------------------------------------------ */
 
 /* The caller through which most of func's self samples came (-1: none),
- * and its share of them. */
+ * and its share of them: the nearest frame above it that is the program's. */
 static int64_t main_caller(const struct model *m, const struct stack_count *counts, size_t n,
 			   uint32_t func, double *pct)
 {
@@ -139,8 +139,13 @@ static int64_t main_caller(const struct model *m, const struct stack_count *coun
 		if (!k || fr[k - 1] != func)
 			continue;
 		all += counts[i].count;
-		if (k >= 2 && fr[k - 2] < nf && (by[fr[k - 2]] += counts[i].count) > best)
-			best = by[fr[k - 2]], who = fr[k - 2];
+		/* The program's frame that called it: a hot memcpy or kernel
+		 * path is the caller's to fix, not libc's or the vDSO's. */
+		uint32_t at = k - 1;
+		while (at-- > 0 && fr[at] < nf && runtime_frame(funcs_get(m->funcs, fr[at])))
+			;
+		if (at != UINT32_MAX && fr[at] < nf && (by[fr[at]] += counts[i].count) > best)
+			best = by[fr[at]], who = fr[at];
 	}
 	*pct = share(best, all);
 	free(by);
