@@ -274,12 +274,12 @@ static void rule_small_io(struct fctx *c)
 static void rule_pinned(struct fctx *c)
 {
 	const struct model *m = c->m;
-	struct thread_hotspot *hot;
-	size_t nhot;
+	struct thread_hotspot *hot = NULL;
+	size_t nhot = 0;
+	bool have_hot = false;
 
 	if (c->hz <= 0)
 		return;   /* no clock to hold the samples against */
-	nhot = thread_hotspots_hottest_in(m->stacks, m->thread_stacks, 0, &hot);
 	for (size_t i = 0; i < threads_count(m->threads); i++) {
 		const struct thread_info *ti = threads_at(m->threads, i);
 		uint64_t end = ti->exited && ti->exit_ns ? ti->exit_ns : m->now_ns;
@@ -289,6 +289,10 @@ static void rule_pinned(struct fctx *c)
 		double pct = 100.0 * (double)ti->samples / c->hz / life;
 		if (pct < FINDINGS_PINNED_PCT)
 			continue;
+		/* A pass over every (thread, stack) of the run: only when needed. */
+		if (!have_hot)
+			nhot = thread_hotspots_hottest_in(m->stacks, m->thread_stacks, 0, &hot);
+		have_hot = true;
 		const struct thread_hotspot *h = thread_hotspots_find(hot, nhot, ti->tid);
 		struct finding *f = fnew(c, "pinned-thread", FINDING_THREAD, ti->tid,
 					 sample_impact(c, ti->samples, 0, c->run_s));
