@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "export.h"
+#include "findings.h"
 #include "hotspots.h"
 #include "model.h"
 #include "thread_hotspots.h"
@@ -648,6 +649,7 @@ int export_json(FILE *f, const struct model *m, uint32_t window_secs)
 	json_object_set_new(root, "io", json_io(m, names, &u, window_secs));
 	json_locks(root, m, names);
 	json_object_set_new(root, "functions", json_functions(m, names));
+	json_object_set_new(root, "findings", findings_json(m, window_secs));
 	for (uint32_t i = 0; i < nfuncs; i++)
 		json_decref(names[i]);
 	free(names);

@@ -1,5 +1,5 @@
 /* The plain-text batch report (kprof-top -b): what was profiled and how,
- * the hotspot table, the heaviest call paths into the top functions, the
+ * the findings (bottlenecks named by rules, ranked), the hotspot table, the heaviest call paths into the top functions, the
  * threads, lock waits, I/O by fd and thread, and allocation growth.  Lines
  * stay within REPORT_WIDTH columns. */
 #include "config.h"
@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "export.h"
+#include "findings.h"
 #include "hotspots.h"
 #include "model.h"
 #include "thread_hotspots.h"
@@ -109,6 +110,54 @@ static void report_header(FILE *f, const struct model *m, uint32_t window_secs,
 	if (dur > 0)
 		fprintf(f, " (%.2f%% of one core)", 100.0 * (double)st->profiler_cpu_ns / 1e9 / dur);
 	fputc('\n', f);
+}
+
+/* text from column indent, broken at spaces so no line passes REPORT_WIDTH
+ * (a word longer than a line is cut by the width alone). */
+static void report_wrap(FILE *f, const char *text, int indent)
+{
+	const size_t w = REPORT_WIDTH - (size_t)indent;
+	char buf[REPORT_WIDTH + 1];
+
+	while (*text) {
+		size_t len = strlen(text), n = MIN(len, w);
+		if (n < len)
+			for (size_t k = n; k > w / 2; k--)
+				if (text[k] == ' ') {
+					n = k;
+					break;
+				}
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (unsigned char)text[k] < 0x20 || text[k] == 0x7f ? '?' : text[k];
+		buf[n] = '\0';
+		fprintf(f, "%*s%s\n", indent, "", buf);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+/* The findings, most impact first: what to look at before the tables. */
+static void report_findings(FILE *f, const struct model *m, uint32_t window_secs)
+{
+	struct finding *v;
+	size_t n = findings_eval(m, window_secs, &v);
+	char line[512];
+
+	if (!n) {
+		fputs("\nFindings: none (no rule fired)\n", f);
+		return;
+	}
+	fprintf(f, "\nFindings (%zu; most impact first, impact = threads' worth of time)\n", n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "%2zu. [%s] %s: %s (impact %.2f)", i + 1,
+			 findings_severity_name(v[i].severity), v[i].rule, v[i].subject, v[i].impact);
+		report_wrap(f, line, 2);
+		report_wrap(f, v[i].evidence, 8);
+		snprintf(line, sizeof line, "-> %s", v[i].recommendation);
+		report_wrap(f, line, 6);
+	}
+	free(v);
 }
 
 static void report_hotspots(FILE *f, const struct model *m, const struct hotspot *hs, size_t nhs)
@@ -491,6 +540,7 @@ int export_report(FILE *f, const struct model *m, uint32_t window_secs)
 	size_t nhs = hotspots_compute(m->stacks, counts, n, &hs, &in_window);
 
 	report_header(f, m, window_secs, in_window);
+	report_findings(f, m, window_secs);
 	if (in_window) {
 		report_hotspots(f, m, hs, nhs);
 		report_paths(f, m, hs, nhs, counts, n);

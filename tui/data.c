@@ -569,6 +569,9 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 	}
 	if (d->got.alloc)
 		data_copy_alloc(d, m, window_secs);
+	free(d->findings);
+	d->findings = NULL;
+	d->nfindings = d->got.findings ? findings_eval(m, window_secs, &d->findings) : 0;
 	if (d->got.drill != TUI_DRILL_NONE)
 		data_copy_sites(d, m, d->got.drill, d->got.drill_key, window_secs);
 	usage_rates(m->usage, window_secs, &d->usage);
@@ -596,6 +599,7 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 
 void tui_data_fini(struct tui_data *d)
 {
+	free(d->findings);
 	free(d->hot);
 	free(d->stacks);
 	free(d->arena);

@@ -184,11 +184,43 @@ static void table_layout(const struct app *a, const struct pane *p, int w, int *
 		widths[c] = !on[c] ? 0 : p->cols[c].width ? p->cols[c].width : MAX(w - fixed, 1);
 }
 
+/* The selected row's detail (pane.detail) in r: a rule, then its text
+ * broken at spaces to the width, '\n' starting a new line. */
+static void draw_detail(struct app *a, const struct pane *p, size_t row, struct rect r)
+{
+	char buf[1024], line[512];
+	const char *s = buf;
+
+	p->detail(a, row, buf, sizeof buf);
+	draw_text(a, r.y, r.x, r.w, "", a->attr[THEME_TABLE_HEADER], false);
+	for (int y = r.y + 1; y < r.y + r.h && *s; y++) {
+		size_t n = strcspn(s, "\n"), w = (size_t)MAX(r.w - 2, 8);
+		if (n > w) {
+			size_t k = w;
+			while (k > w / 2 && s[k] != ' ')
+				k--;
+			n = k > w / 2 ? k : w;
+		}
+		n = MIN(n, sizeof line - 1);
+		memcpy(line, s, n);
+		line[n] = '\0';
+		draw_text(a, y, r.x + 1, r.w - 1, line, a->attr[THEME_NORMAL], false);
+		s += n;
+		while (*s == ' ' || *s == '\n')
+			s++;
+	}
+}
+
 static void draw_table(struct app *a, const struct pane *p, struct pane_state *ps, struct rect r)
 {
 	int widths[16], x;
 	char buf[512];
 
+	if (p->detail && ps->nrows && ps->cursor < ps->nrows && r.h >= 10) {
+		struct rect d = { r.y + r.h - 5, r.x, 5, r.w };
+		draw_detail(a, p, ps->rows[ps->cursor], d);
+		r.h -= d.h;
+	}
 	table_layout(a, p, r.w, widths);
 	draw_text(a, r.y, r.x, r.w, "", a->attr[THEME_TABLE_HEADER], false);
 	x = r.x;

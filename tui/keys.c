@@ -32,6 +32,8 @@ static unsigned k_drill(struct app *a, int key)
 	struct pane_state *ps = view_pane_state(a);
 	const struct pane *p = view_pane(a);
 	int64_t func;
+	uint64_t row_key;
+	enum tui_drill dr;
 
 	if (!ps || (!p->func && p->drill == TUI_DRILL_NONE) || ps->cursor >= ps->nrows) {
 		app_status(a, THEME_STATUS, "nothing to drill into here");
@@ -39,7 +41,13 @@ static unsigned k_drill(struct app *a, int key)
 	}
 	if (p->drill != TUI_DRILL_NONE)
 		return tree_open_sites(a, p->drill, p->id(a, ps->rows[ps->cursor]));
+	if (p->drill_of && (dr = p->drill_of(a, ps->rows[ps->cursor], &row_key)) != TUI_DRILL_NONE)
+		return tree_open_sites(a, dr, row_key);
 	func = p->func(a, ps->rows[ps->cursor]);
+	if (func < 0 && p->drill_of) {
+		app_status(a, THEME_STATUS, "no call stacks behind this row");
+		return TUI_REDRAW;
+	}
 	if (func < 0)
 		return TUI_NONE;
 	return tree_open(a, (uint32_t)func);
@@ -125,10 +133,12 @@ static const struct key_binding key_table[] = {
 	{ '3', "3", KEYS_GLOBAL, "Allocations pane", k_pane, NULL },
 	{ '4', "4", KEYS_GLOBAL, "I/O pane", k_pane, NULL },
 	{ '5', "5", KEYS_GLOBAL, "Locks pane", k_pane, NULL },
+	{ '6', "6", KEYS_GLOBAL, "Findings pane", k_pane, NULL },
 
 	{ '\n', "Enter", KEYS_TABLE, "drill down: callers and callees of the selected function "
 	  "(Locks: the stacks waiting on the lock; I/O: the stacks doing the fd's I/O; "
-	  "Allocations: the stacks holding the site's memory)",
+	  "Allocations: the stacks holding the site's memory; Findings: a lock's waiting stacks, "
+	  "else the finding's function)",
 	  k_drill, NULL },
 	{ '\r', "Enter", KEYS_TABLE, NULL, k_drill, NULL },
 	{ F(KEY_ENTER), "Enter", KEYS_TABLE, NULL, k_drill, NULL },

@@ -16,6 +16,7 @@ static const struct pane *const panes[] = {
 	&pane_alloc,
 	&pane_io,
 	&pane_locks,
+	&pane_findings,
 };
 
 const struct pane *const *panes_all(size_t *n)

@@ -50,6 +50,12 @@ struct pane {
 	int64_t (*func)(const struct app *a, size_t i);
 	/* Not NONE: Enter opens the call stacks of the row (id is the key). */
 	enum tui_drill drill;
+	/* Where rows differ (NULL: drill for all): the call stacks row i opens
+	 * and their key, or NONE for the func hook's drill-down. */
+	enum tui_drill (*drill_of)(const struct app *a, size_t i, uint64_t *key);
+	/* More about row i than its cells, shown under the table for the
+	 * selected row ('\n' starts a line; NULL: none). */
+	void (*detail)(const struct app *a, size_t i, char *buf, size_t len);
 	/* Whether column col is part of the table now (NULL: all are); a
 	 * hidden column is neither drawn nor a sort choice. */
 	bool (*shown)(const struct app *a, int col);
@@ -58,7 +64,8 @@ struct pane {
 	void (*empty)(const struct app *a, char *buf, size_t len);
 };
 
-extern const struct pane pane_cpu, pane_threads, pane_alloc, pane_io, pane_locks;
+extern const struct pane pane_cpu, pane_threads, pane_alloc, pane_io, pane_locks,
+	pane_findings;
 
 /* Whether column col of p is shown in a's current mode. */
 bool panes_col_shown(const struct app *a, const struct pane *p, int col);

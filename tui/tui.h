@@ -12,6 +12,7 @@
 #include "panes.h"
 #include "theme.h"
 #include "../analysis/calltree.h"
+#include "../analysis/findings.h"
 #include "../analysis/funcs.h"
 #include "../analysis/io.h"
 #include "../analysis/locks.h"
@@ -113,7 +114,7 @@ enum tui_alloc_weight { TUI_WEIGHT_LIVE, TUI_WEIGHT_ALLOCATED, TUI_WEIGHT_TOUCHE
  * (view_data_want), the loop's refresh asks for it, tui_data_take copies
  * that much and records it in got. */
 struct tui_want {
-	bool locks, io, alloc;
+	bool locks, io, alloc, findings;
 	enum tui_drill drill;
 	uint64_t drill_key;
 };
@@ -159,6 +160,8 @@ struct tui_data {
 	size_t nio_threads, io_threads_cap;
 	struct tui_alloc *allocs; /* got.alloc: the sites over the window */
 	size_t nallocs, allocs_cap;
+	struct finding *findings; /* got.findings: findings_eval's list, ranked */
+	size_t nfindings;
 	/* got.drill: the drilled subject's call sites, its name, their sum
 	 * (and for an allocation site, what they are weighed by). */
 	struct calltree_stack *sites;

@@ -398,6 +398,7 @@ struct tui_want view_data_want(const struct app *a)
 		.locks = p == &pane_locks,
 		.io = p == &pane_io,
 		.alloc = p == &pane_alloc,
+		.findings = p == &pane_findings,
 		.drill = a->tree.active ? a->tree.src : TUI_DRILL_NONE,
 		.drill_key = a->tree.active ? a->tree.src_key : 0,
 	};
@@ -411,6 +412,7 @@ unsigned view_want(const struct app *a)
 	if (!d->valid)
 		return TUI_NONE;
 	if ((w.locks && !d->got.locks) || (w.io && !d->got.io) || (w.alloc && !d->got.alloc) ||
+	    (w.findings && !d->got.findings) ||
 	    (w.drill != TUI_DRILL_NONE && !tui_data_has_sites(d, w.drill, w.drill_key)))
 		return TUI_REFRESH;
 	return TUI_NONE;
