@@ -163,6 +163,11 @@ static int options_check(struct options *o, char *err, size_t errlen)
 			snprintf(err, errlen, "--diff compares two saved snapshots: drop -p, --demo and --load");
 			return -1;
 		}
+		if (o->snapshot || o->pprof || o->speedscope || o->svg_view != 0) {
+			snprintf(err, errlen, "--diff writes a differential --folded and --svg (of CPU "
+				 "samples) only: drop the other outputs");
+			return -1;
+		}
 		return 0;
 	}
 	if (o->fail_on_regression) {

@@ -122,7 +122,8 @@ static void app_refresh(struct app *a)
 
 	a->data[next].per_thread = view_wants_threads(a);
 	a->data[next].want = view_data_want(a);
-	tui_data_take(&a->data[next], &a->data[a->cur], a->src, tui_windows[a->window]);
+	tui_data_take(&a->data[next], &a->data[a->cur], a->src,
+		      baseline_window(a, tui_windows[a->window]));
 	a->cur = next;
 	view_spark_push(a);
 	if (!was_exited && a->data[next].target.exited && !a->src->loaded)

@@ -134,7 +134,9 @@ static void header_title(struct app *a, int y)
 
 	draw_text(a, y, 0, a->cols, "", a->attr[THEME_NORMAL], false);
 	header_state(a, state, sizeof state, &bad);
-	if (win)
+	if (a->baseline.set)
+		snprintf(wbuf, sizeof wbuf, "since b, %" PRIu32 " s", d->window_secs);
+	else if (win)
 		snprintf(wbuf, sizeof wbuf, "last %" PRIu32 " s", win);
 	else
 		snprintf(wbuf, sizeof wbuf, "all %.0f s", d->duration_s);

@@ -99,6 +99,7 @@ static unsigned k_freeze(struct app *a, int key)
 }
 
 static unsigned k_split(struct app *a, int key) { return view_toggle_split(a); }
+static unsigned k_baseline(struct app *a, int key) { return baseline_toggle(a); }
 static unsigned k_json(struct app *a, int key) { return view_export(a, true); }
 static unsigned k_folded(struct app *a, int key) { return view_export(a, false); }
 
@@ -176,6 +177,9 @@ static const struct key_binding key_table[] = {
 	{ ' ', "Space", KEYS_GLOBAL, NULL, k_freeze, NULL },
 	{ 't', "t", KEYS_GLOBAL, "CPU pane split by thread: a row per thread and function "
 	  "(perf top --sort tid,sym); again: not split", k_split, NULL },
+	{ 'b', "b", KEYS_GLOBAL, "baseline: keep the CPU shares shown now; the view then shows "
+	  "what came after and the CPU pane each function's change (REGRESSION, WARNING, "
+	  "IMPROVED as --diff says them); again: clear", k_baseline, NULL },
 	{ 'e', "e", KEYS_GLOBAL, "write a JSON snapshot to kprof-PID-TIME.json", k_json, "JSON" },
 	{ 'f', "f", KEYS_GLOBAL, "write folded stacks to kprof-PID-TIME.folded", k_folded, "Folded" },
 	{ F(KEY_F(1)), "F1", KEYS_GLOBAL, "this help", k_help, "Help" },

@@ -12,7 +12,8 @@
 #include "panes.h"
 #include "tui.h"
 
-enum { COL_SELF, COL_TOTAL, COL_SAMPLES, COL_SPARK, COL_TID, COL_THREAD, COL_FUNC, COL_MODULE };
+enum { COL_SELF, COL_TOTAL, COL_SAMPLES, COL_SPARK, COL_DELTA, COL_VERDICT, COL_TID, COL_THREAD,
+       COL_FUNC, COL_MODULE };
 
 /* Sparkline cells: each of SPARK_W characters is the busiest of its
  * TUI_SPARK_N / SPARK_W seconds. */
@@ -23,6 +24,8 @@ static const struct pane_column cpu_cols[] = {
 	[COL_TOTAL] = { "TOTAL%", 7, true, false },
 	[COL_SAMPLES] = { "SAMPLES", 9, true, false },
 	[COL_SPARK] = { "LAST 60s", SPARK_W, false, false },
+	[COL_DELTA] = { "VS BASE", 8, true, false },
+	[COL_VERDICT] = { "CHANGE", 10, false, true },
 	[COL_TID] = { "TID", 8, true, true },
 	[COL_THREAD] = { "THREAD", 15, false, true },
 	[COL_FUNC] = { "FUNCTION", 0, false, true },
@@ -73,6 +76,8 @@ static bool cpu_shown(const struct app *a, int col)
 		return a->split;
 	if (col == COL_SPARK)
 		return !a->split;
+	if (col == COL_DELTA || col == COL_VERDICT)
+		return !a->split && a->baseline.set;
 	return true;
 }
 
@@ -142,9 +147,19 @@ static int cpu_cmp(const struct app *a, int col, size_t i, size_t j)
 	struct cpu_row rx = cpu_row(a, i), ry = cpu_row(a, j);
 	const struct cpu_row *x = &rx, *y = &ry;
 
+	double dx, dy;
+	enum diff_verdict vx, vy;
+
 	switch (col) {
 	case COL_SPARK:
 		return cpu_spark_sum(a, x->func) - cpu_spark_sum(a, y->func);
+	case COL_DELTA:
+	case COL_VERDICT:
+		vx = baseline_change(a, x->func, x->self, &dx);
+		vy = baseline_change(a, y->func, y->self, &dy);
+		if (col == COL_VERDICT && vx != vy)
+			return (int)vx - (int)vy;
+		return (dx > dy) - (dx < dy);
 	case COL_TID:
 		return (x->tid > y->tid) - (x->tid < y->tid);
 	case COL_THREAD:
@@ -181,6 +196,18 @@ static void cpu_cell(const struct app *a, size_t i, int col, char *buf, size_t l
 		cpu_spark(a, h->func, buf, len);
 		*slot = THEME_SPARK;
 		break;
+	case COL_DELTA:
+	case COL_VERDICT: {
+		double delta;
+		enum diff_verdict v = baseline_change(a, h->func, h->self, &delta);
+		if (col == COL_DELTA)
+			snprintf(buf, len, "%+.2f", delta);
+		else
+			snprintf(buf, len, "%s", diff_verdict_name(v));
+		*slot = v == DIFF_REGRESSION ? THEME_STATE_BAD : v == DIFF_WARNING ? THEME_WARM
+			: v == DIFF_IMPROVED ? THEME_STATE_OK : THEME_COLD;
+		break;
+	}
 	case COL_TID:
 		snprintf(buf, len, "%" PRIu32, h->tid);
 		break;

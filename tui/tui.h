@@ -12,6 +12,7 @@
 #include "panes.h"
 #include "theme.h"
 #include "../analysis/calltree.h"
+#include "../analysis/diff.h"
 #include "../analysis/findings.h"
 #include "../analysis/funcs.h"
 #include "../analysis/io.h"
@@ -276,6 +277,14 @@ struct app {
 	char search[256];
 
 	int window;               /* index into tui_windows */
+	struct tui_baseline {     /* b: CPU shares kept to compare with (baseline.c) */
+		bool set;
+		double mark_s;            /* the model's duration at the mark */
+		uint32_t window_secs;     /* the window the kept shares cover */
+		uint64_t samples;         /* samples in it */
+		uint64_t *self;           /* self samples per function id */
+		uint32_t nfuncs;
+	} baseline;
 	bool split;               /* CPU pane: a row per (thread, function) */
 	bool frozen;
 	bool sampling_stopped;    /* --duration reached */
@@ -294,6 +303,15 @@ static inline const struct tui_data *app_data(const struct app *a)
 {
 	return &a->data[a->cur];
 }
+
+/* baseline.c: b marks the CPU shares now; the view then shows what came
+ * after (baseline_window: the window for the next copy), and the CPU pane
+ * each function's change in points with --diff's verdict. */
+unsigned baseline_toggle(struct app *a);
+uint32_t baseline_window(const struct app *a, uint32_t window_secs);
+enum diff_verdict baseline_change(const struct app *a, uint32_t func, uint64_t self,
+				  double *delta_pts);
+void baseline_fini(struct app *a);
 
 /* A message for the status line (view.c). */
 void app_status(struct app *a, int slot, const char *fmt, ...) ATTR_FORMAT(printf, 3, 4);

@@ -56,6 +56,7 @@ void view_fini(struct app *a)
 	filter_free(a->filter);
 	a->filter = NULL;
 	tree_fini(a);
+	baseline_fini(a);
 	free(a->spark.v);
 	memset(&a->spark, 0, sizeof a->spark);
 }

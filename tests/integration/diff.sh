@@ -1,0 +1,107 @@
+#!/bin/sh
+# --diff of two real runs of cpu_split_nofp with a changed work split (70/30
+# then 40/60): leaf_cold must be flagged REGRESSION and leaf_hot IMPROVED,
+# with the shares the two snapshots hold; reversed, the verdicts swap;
+# --fail-on-regression exits 3; a third run with the first run's split is
+# not a regression (sampling noise is not flagged); the differential folded
+# stacks carry both sides' counts; bad files get one line and exit 2.
+set -eu
+. "$(dirname "$0")/../lib.sh"
+setup_test
+require_perf_events
+
+fixture="$FIXTURES/cpu_split_nofp"
+run_split() { # ratio name
+	timeout -k 5 40 "$KPROF_TOP" -b -F "$HZ" --snapshot "$T/$2.json" -- \
+		"$fixture" --seconds 3 --threads 2 --ratio "$1" --truth "$T/$2.truth.json" \
+		>"$T/$2.out" 2>"$T/$2.err" || fail "kprof-top on --ratio $1 failed: $(head -c 300 "$T/$2.err")"
+}
+run_split 70 before
+run_split 40 after
+run_split 70 again
+
+RC=0
+"$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --folded "$T/diff.folded" \
+	>"$T/diff.out" 2>"$T/diff.err" || RC=$?
+expect_status "$RC" 0 "--diff before after"
+[ ! -s "$T/diff.err" ] || fail "--diff wrote to stderr: $(head -c 300 "$T/diff.err")"
+sed -n 1,12p "$T/diff.out" >&2
+
+# The table's verdicts and shares against the snapshots' own hotspots.
+json_check "$T/diff.out" "$T/before.json" "$T/after.json" <<'PY'
+text = open(sys.argv[1]).read().splitlines()
+before, after = load(sys.argv[2]), load(sys.argv[3])
+def self_pct(snap, fn):
+    for h in snap["cpu"]["hotspots"]:
+        if h["function"] == fn: return 100.0 * h["self_samples"] / snap["cpu"]["samples"]
+    fail("%s not in a snapshot's hotspots" % fn)
+rows = {}
+for line in text:
+    parts = line.split()
+    if len(parts) >= 8 and parts[0] in ("REGRESSION", "WARNING", "IMPROVED"):
+        rows[parts[7]] = (parts[0], float(parts[1]), float(parts[3]))
+    elif len(parts) >= 7 and parts[1] == "%" and parts[3] == "%":
+        rows[parts[6]] = ("", float(parts[0]), float(parts[2]))
+for fn, want in (("leaf_cold", "REGRESSION"), ("leaf_hot", "IMPROVED")):
+    if fn not in rows: fail("no row for %s in:\n%s" % (fn, "\n".join(text)))
+    verdict, b, a = rows[fn]
+    note("%s: %s, %.2f %% -> %.2f %%" % (fn, verdict, b, a))
+    if verdict != want: fail("%s is %r, expected %s" % (fn, verdict, want))
+    for side, got, snap in (("before", b, before), ("after", a, after)):
+        if abs(got - self_pct(snap, fn)) > 0.01:
+            fail("%s %s share %.2f, the snapshot says %.2f" % (fn, side, got, self_pct(snap, fn)))
+flagged = [f for f, r in rows.items() if r[0] == "REGRESSION"]
+if flagged != ["leaf_cold"]: fail("regressions %r, expected only leaf_cold" % flagged)
+PY
+
+# The differential folded stacks: each side's stack counts, summed per leaf,
+# equal that side's snapshot.
+json_check "$T/diff.folded" "$T/before.json" "$T/after.json" <<'PY'
+sums = [{}, {}]
+for line in open(sys.argv[1]):
+    stack, b, a = line.rsplit(" ", 2)
+    leaf = stack.split(";")[-1]
+    for i, v in enumerate((int(b), int(a))): sums[i][leaf] = sums[i].get(leaf, 0) + v
+for i, path in enumerate(sys.argv[2:4]):
+    snap = load(path)
+    want = {}
+    for s in snap["cpu"]["stacks"]:
+        leaf = s["frames"][-1] if s["frames"] else "[unknown]"
+        want[leaf] = want.get(leaf, 0) + s["count"]
+    for leaf in ("leaf_hot", "leaf_cold"):
+        if sums[i].get(leaf, 0) != want.get(leaf, 0):
+            fail("side %d: %s has %d samples in the diff, %d in %s" % (i, leaf, sums[i].get(leaf, 0), want.get(leaf, 0), path))
+note("folded: leaf_hot %d -> %d, leaf_cold %d -> %d" % (sums[0]["leaf_hot"], sums[1]["leaf_hot"], sums[0]["leaf_cold"], sums[1]["leaf_cold"]))
+PY
+
+# CI use: a regression fails the build, with the table still printed.
+RC=0
+"$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --fail-on-regression >"$T/fail.out" 2>&1 || RC=$?
+expect_status "$RC" 3 "--diff before after --fail-on-regression"
+grep -q "^REGRESSION .* leaf_cold " "$T/fail.out" || fail "no leaf_cold REGRESSION row with --fail-on-regression"
+
+# Reversed: leaf_hot went 40 -> 70.
+"$KPROF_TOP" --diff "$T/after.json" "$T/before.json" >"$T/rev.out" 2>&1 || fail "reversed --diff failed"
+grep -q "^REGRESSION .* leaf_hot " "$T/rev.out" || fail "reversed: leaf_hot is not a REGRESSION:
+$(cat "$T/rev.out")"
+grep -q "^IMPROVED .* leaf_cold " "$T/rev.out" || fail "reversed: leaf_cold is not IMPROVED"
+
+# The same split twice: what differs is sampling noise, not a regression.
+RC=0
+"$KPROF_TOP" --diff "$T/before.json" "$T/again.json" --fail-on-regression >"$T/same.out" 2>&1 || RC=$?
+log "same split: $(sed -n 4p "$T/same.out")"
+expect_status "$RC" 0 "--diff of two runs with the same split --fail-on-regression"
+! grep -q "^REGRESSION" "$T/same.out" || fail "a run against one with the same split shows a regression:
+$(cat "$T/same.out")"
+
+# Bad input: one line, exit 2.
+RC=0
+"$KPROF_TOP" --diff "$T/missing.json" "$T/after.json" >"$T/bad.out" 2>"$T/bad.err" || RC=$?
+expect_status "$RC" 2 "--diff with a missing file"
+expect_one_line "$T/bad.err" "--diff with a missing file"
+echo '{"format": "something else"}' >"$T/other.json"
+RC=0
+"$KPROF_TOP" --diff "$T/other.json" "$T/after.json" >"$T/bad.out" 2>"$T/bad.err" || RC=$?
+expect_status "$RC" 2 "--diff with a file that is not a snapshot"
+expect_one_line "$T/bad.err" "--diff with a file that is not a snapshot"
+log "bad input: $(cat "$T/bad.err")"

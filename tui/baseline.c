@@ -1,0 +1,79 @@
+/* The live view's baseline (b): the CPU shares of the window shown when b
+ * was pressed are kept, the view then shows the samples since the mark,
+ * and the CPU pane each function's change against the kept shares with
+ * --diff's verdicts (analysis/diff.c), so "what changed since I flipped
+ * that switch" needs no second run.  b again clears it. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+#include "../analysis/diff.h"
+#include "../common/xalloc.h"
+
+static void baseline_clear(struct app *a)
+{
+	free(a->baseline.self);
+	memset(&a->baseline, 0, sizeof a->baseline);
+}
+
+unsigned baseline_toggle(struct app *a)
+{
+	const struct tui_data *d = app_data(a);
+	struct tui_baseline *b = &a->baseline;
+
+	if (b->set) {
+		baseline_clear(a);
+		app_status(a, THEME_STATUS, "baseline cleared");
+		return TUI_REFRESH | TUI_REDRAW;
+	}
+	if (!d->valid || d->window_samples == 0) {
+		app_status(a, THEME_ERROR, "no CPU samples to keep as a baseline yet");
+		return TUI_REDRAW;
+	}
+	b->nfuncs = d->nfuncs;
+	b->self = xcalloc(b->nfuncs ? b->nfuncs : 1, sizeof *b->self);
+	for (size_t i = 0; i < d->nhot; i++)
+		if (d->hot[i].func < b->nfuncs)
+			b->self[d->hot[i].func] = d->hot[i].self;
+	b->samples = d->window_samples;
+	b->window_secs = d->window_secs;
+	b->mark_s = d->duration_s;
+	b->set = true;
+	app_status(a, THEME_STATUS, "baseline: %llu samples kept; the view now shows what came "
+		   "after, the CPU pane the change (b again: clear)", (unsigned long long)b->samples);
+	return TUI_REFRESH | TUI_REDRAW;
+}
+
+uint32_t baseline_window(const struct app *a, uint32_t window_secs)
+{
+	const struct tui_data *d = app_data(a);
+	double since;
+
+	if (!a->baseline.set)
+		return window_secs;
+	/* Whole seconds: the timeline's buckets are seconds. */
+	since = ceil(d->duration_s - a->baseline.mark_s);
+	return since < 1 ? 1 : since > 1e6 ? 1000000 : (uint32_t)since;
+}
+
+enum diff_verdict baseline_change(const struct app *a, uint32_t func, uint64_t self,
+				  double *delta_pts)
+{
+	const struct tui_data *d = app_data(a);
+	const struct tui_baseline *b = &a->baseline;
+	uint64_t before = func < b->nfuncs ? b->self[func] : 0;
+	double change, z, after_pct, before_pct;
+
+	after_pct = d->window_samples ? 100.0 * (double)self / (double)d->window_samples : 0;
+	before_pct = b->samples ? 100.0 * (double)before / (double)b->samples : 0;
+	*delta_pts = after_pct - before_pct;
+	return diff_judge(before, b->samples, self, d->window_samples, &change, &z);
+}
+
+void baseline_fini(struct app *a)
+{
+	baseline_clear(a);
+}
