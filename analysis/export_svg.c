@@ -89,6 +89,23 @@ int export_svg_render(const struct model *m, uint32_t window_secs, enum profile_
 	return 0;
 }
 
+int export_svg_to_file(const char *path, const struct model *m, uint32_t window_secs,
+		       enum profile_view view, const struct flame_palette *palette,
+		       char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (export_svg_render(m, window_secs, view, palette, &buf, &len) < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = export_write(path, buf, len, err, errlen);
+	free(buf);
+	return rc;
+}
+
 static int export_svg_cpu(FILE *f, const struct model *m, uint32_t w)
 {
 	return export_svg(f, m, w, PROFILE_CPU, NULL);

@@ -20,5 +20,10 @@ int export_svg(FILE *f, const struct model *m, uint32_t window_secs, enum profil
  * export_render does.  0, or -1 with errno. */
 int export_svg_render(const struct model *m, uint32_t window_secs, enum profile_view view,
 		      const struct flame_palette *palette, char **buf, size_t *len);
+/* export_svg into path as export_to_file does (whole or not at all).  0,
+ * or -1 with a one-line reason in err. */
+int export_svg_to_file(const char *path, const struct model *m, uint32_t window_secs,
+		       enum profile_view view, const struct flame_palette *palette,
+		       char *err, size_t errlen);
 
 #endif

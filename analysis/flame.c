@@ -22,7 +22,7 @@ const struct flame_palette flame_palette_default = {
 	.bg_top = 0xeeeeee, .bg_bottom = 0xeeeeb0,
 	.text = 0x000000, .label = 0x000000,
 	.frame_lo = 0xd2321e, .frame_hi = 0xf5d23c,
-	.special_lo = 0x3c9baa, .special_hi = 0x9ee1e6,
+	.special_lo = 0x30a0a8, .special_hi = 0x94e1e6,
 	.grew = 0xd7301f, .same = 0xf2f0ea, .shrank = 0x2b6cd6,
 	.highlight = 0xe600e6,
 };
