@@ -110,7 +110,7 @@ void flame_add(struct flame *fl, const char *const *frames, size_t n,
 	fl->nodes[0].value += value;
 	fl->nodes[0].before += before;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t name = flame_intern(fl, frames[i] ? frames[i] : "[unknown]");
+		uint32_t name = flame_intern(fl, frames[i] && frames[i][0] ? frames[i] : "[unknown]");
 		uint64_t key = u64map_pair(node, name);
 		uint32_t kid = u64map_get(&fl->kids, key);
 

@@ -32,7 +32,7 @@ struct flame;
 struct flame *flame_new(void);
 void flame_free(struct flame *fl);
 /* One stack, root first; before: its value in the baseline (0 when not
- * differential).  Frames are copied. */
+ * differential).  Frames are copied; a NULL or empty one is "[unknown]". */
 void flame_add(struct flame *fl, const char *const *frames, size_t n,
 	       uint64_t value, uint64_t before);
 

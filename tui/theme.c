@@ -2,6 +2,7 @@
  * what a terminal without colours or NO_COLOR gets. */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "curses.h"
@@ -170,8 +171,9 @@ static uint32_t theme_mix(uint32_t a, uint32_t b, unsigned pct)
 	return out;
 }
 
-/* Far enough apart to tell at a glance (sum of channel differences). */
-static bool theme_far(uint32_t a, uint32_t b)
+/* How far apart two colours look, roughly: the sum of the channels'
+ * differences. */
+static int theme_distance(uint32_t a, uint32_t b)
 {
 	int d = 0;
 
@@ -179,12 +181,31 @@ static bool theme_far(uint32_t a, uint32_t b)
 		int x = (int)(a >> sh & 0xff) - (int)(b >> sh & 0xff);
 		d += x < 0 ? -x : x;
 	}
-	return d >= 150;
+	return d;
 }
 
-/* Magenta as in flamegraph.pl; blue or green when the theme's frames are
- * near it. */
-static const uint32_t highlights[] = { 0xe600e6, 0x2b8cd6, 0x3cb44b };
+/* Search matches: magenta as in flamegraph.pl, unless the theme's frames
+ * are near it; then whichever of these is farthest from them all. */
+static uint32_t theme_highlight(const struct flame_palette *p)
+{
+	static const uint32_t choice[] = { 0xe600e6, 0x1ec81e, 0x2b8cd6 };
+	const uint32_t frames[] = { p->frame_lo, p->frame_hi, p->special_lo, p->special_hi };
+	uint32_t best = choice[0];
+	int best_d = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(choice); i++) {
+		int d = INT_MAX;
+		for (size_t k = 0; k < ARRAY_SIZE(frames); k++)
+			d = MIN(d, theme_distance(choice[i], frames[k]));
+		if (d >= 150)
+			return choice[i];
+		if (d > best_d) {
+			best = choice[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
 
 void theme_flame_palette(const struct theme *t, struct flame_palette *p)
 {
@@ -213,13 +234,5 @@ void theme_flame_palette(const struct theme *t, struct flame_palette *p)
 		p->special_lo = 0x6e6e6e;
 		p->special_hi = 0xaaaaaa;
 	}
-	/* Search matches must stand out from every frame colour. */
-	for (size_t i = 0; i < ARRAY_SIZE(highlights); i++) {
-		uint32_t c = highlights[i];
-		if (theme_far(c, p->frame_lo) && theme_far(c, p->frame_hi) &&
-		    theme_far(c, p->special_lo) && theme_far(c, p->special_hi)) {
-			p->highlight = c;
-			break;
-		}
-	}
+	p->highlight = theme_highlight(p);
 }
