@@ -12,6 +12,8 @@
 #   - io (--svg-view io) on io_rates: the files out.dat and in.dat as
 #     frames, with bytes in their titles;
 #   - alloc (--svg-view alloc) launching alloc_sites: retain_leak present;
+#   - the script in the file, run by node on a small DOM (svg_script.js):
+#     hover, click to zoom, Esc, Ctrl-F search and its matched share;
 #   - the TUI's s key: a kprof-PID-TIME-cpu.svg from the CPU pane and a
 #     -locks.svg from the Locks pane, both parsed.
 set -eu
@@ -101,6 +103,23 @@ grey = [f.fill for f in frames if len(set(f.fill[1:][i:i + 2] for i in (0, 2, 4)
 if grey: fail("--theme mono: frames not grey: %s" % grey[:5])
 PY
 log "cpu: ok"
+
+# The script inside, run by node on a small DOM made from the file.
+if command -v node >/dev/null 2>&1; then
+	python3 - "$T/cpu.svg" "$T/tree.json" <<'PY' || fail "cannot turn cpu.svg into a tree"
+import json, sys
+import xml.etree.ElementTree as ET
+def node(e):
+    return {"tag": e.tag.split("}")[-1], "attrs": dict(e.attrib), "text": e.text or "",
+            "children": [node(c) for c in e]}
+json.dump(node(ET.parse(sys.argv[1]).getroot()), open(sys.argv[2], "w"))
+PY
+	node "$(dirname "$0")/svg_script.js" "$T/tree.json" path_alpha leaf_hot 'leaf_(hot|cold)' >&2 ||
+		fail "the SVG's script did not zoom or search as it should (see above)"
+	log "script: ok"
+else
+	log "node is not installed: the SVG's script is not run"
+fi
 
 # ---- locks ---------------------------------------------------------------------
 start_fixture lock_contend "$T/lready" --threads 4 --idle 2 --truth "$T/ltruth.json"
