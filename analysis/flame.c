@@ -1,9 +1,13 @@
-/* The frame tree of a flame graph and its SVG writer (see flame.h).  Names
- * are interned, so a node is (parent, name id) and one map finds a child;
- * children are put in name order once, when writing, by sorting every node
- * on (parent, rank of its name).  Writing is two walks: one finds how deep
- * the drawn frames go (the image's height comes first in the file) and how
- * many are too narrow to draw, the other writes them. */
+/* The frames of a flame graph and its SVG writer (see flame.h).  Stacks are
+ * kept as they come, as interned name ids; writing sorts them by their
+ * names, frame by frame (flamegraph.pl's order), so that every prefix's
+ * stacks are neighbours, and one sweep over the sorted stacks then finds
+ * the merged frames: a frame opens where a stack's name at its depth
+ * differs from the previous stack's and closes where it changes again.
+ * No tree is built: 100 000 stacks of 15 frames are 1.5 M tree nodes, most
+ * too narrow to draw.  Two sweeps: the first finds how deep the drawn
+ * frames go (the image's height comes first in the file) and how many are
+ * too narrow, the second writes them. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,7 +17,6 @@
 
 #include "flame.h"
 #include "flame_script.h"
-#include "u64map.h"
 #include "../common/hash.h"
 #include "../common/xalloc.h"
 
@@ -31,8 +34,9 @@ const struct flame_palette flame_palette_default = {
 #define FLAME_FONT 12
 #define FLAME_CHAR_WIDTH 7.2   /* a monospace character at FLAME_FONT px */
 
-struct flame_node {
-	uint32_t name, parent;
+struct flame_stack {
+	size_t off;                  /* its names: frames[off .. off + n) */
+	uint32_t n;
 	uint64_t value, before;
 };
 
@@ -42,10 +46,11 @@ struct flame {
 	size_t nnames, names_cap;
 	uint32_t *name_slots;        /* id + 1; 0 empty */
 	size_t name_nslots;
-	/* Node 0 is the root. */
-	struct flame_node *nodes;
-	size_t nnodes, nodes_cap;
-	struct u64map kids;          /* (parent, name) → node */
+	uint32_t *frames;
+	size_t nframes, frames_cap;
+	struct flame_stack *stacks;
+	size_t nstacks, stacks_cap;
+	uint64_t total, before_total;
 };
 
 static uint32_t flame_intern(struct flame *fl, const char *s)
@@ -74,18 +79,11 @@ static uint32_t flame_intern(struct flame *fl, const char *s)
 	return (uint32_t)fl->nnames - 1;
 }
 
-static uint32_t flame_node_new(struct flame *fl, uint32_t parent, uint32_t name)
-{
-	xgrow(&fl->nodes, &fl->nodes_cap, fl->nnodes + 1, sizeof *fl->nodes);
-	fl->nodes[fl->nnodes] = (struct flame_node){ name, parent, 0, 0 };
-	return (uint32_t)fl->nnodes++;
-}
-
 struct flame *flame_new(void)
 {
 	struct flame *fl = xcalloc(1, sizeof *fl);
 
-	flame_node_new(fl, UINT32_MAX, flame_intern(fl, FLAME_ROOT_NAME));
+	flame_intern(fl, FLAME_ROOT_NAME);
 	return fl;
 }
 
@@ -97,39 +95,25 @@ void flame_free(struct flame *fl)
 		free(fl->names[i]);
 	free(fl->names);
 	free(fl->name_slots);
-	free(fl->nodes);
-	u64map_fini(&fl->kids);
+	free(fl->frames);
+	free(fl->stacks);
 	free(fl);
 }
 
 void flame_add(struct flame *fl, const char *const *frames, size_t n,
 	       uint64_t value, uint64_t before)
 {
-	uint32_t node = 0;
-
-	fl->nodes[0].value += value;
-	fl->nodes[0].before += before;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t name = flame_intern(fl, frames[i] && frames[i][0] ? frames[i] : "[unknown]");
-		uint64_t key = u64map_pair(node, name);
-		uint32_t kid = u64map_get(&fl->kids, key);
-
-		if (kid == U64MAP_NONE) {
-			kid = flame_node_new(fl, node, name);
-			u64map_put(&fl->kids, key, kid);
-		}
-		node = kid;
-		fl->nodes[node].value += value;
-		fl->nodes[node].before += before;
-	}
+	fl->total += value;
+	fl->before_total += before;
+	xgrow(&fl->stacks, &fl->stacks_cap, fl->nstacks + 1, sizeof *fl->stacks);
+	xgrow(&fl->frames, &fl->frames_cap, fl->nframes + n, sizeof *fl->frames);
+	fl->stacks[fl->nstacks++] = (struct flame_stack){ fl->nframes, (uint32_t)n, value, before };
+	for (size_t i = 0; i < n; i++)
+		fl->frames[fl->nframes++] = flame_intern(fl, frames[i] && frames[i][0] ? frames[i]
+										       : "[unknown]");
 }
 
 /* ---- layout ---------------------------------------------------------------- */
-
-struct ranked {
-	uint64_t key;        /* parent << 32 | rank of the name */
-	uint32_t node;
-};
 
 struct named {
 	const char *s;
@@ -141,57 +125,73 @@ static int named_cmp(const void *a, const void *b)
 	return strcmp(((const struct named *)a)->s, ((const struct named *)b)->s);
 }
 
-static int ranked_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct ranked *)a)->key, y = ((const struct ranked *)b)->key;
+/* A stack as the ranks of its names, for sorting. */
+struct sorted {
+	const uint32_t *rank;
+	uint32_t n, stack;
+};
 
-	return x < y ? -1 : x > y;
+/* By name, frame by frame; a stack that is a prefix of another after it,
+ * so that a frame's callees start at its left edge and its own share is
+ * at its right, as in flamegraph.pl. */
+static int sorted_cmp(const void *a, const void *b)
+{
+	const struct sorted *x = a, *y = b;
+	uint32_t n = x->n < y->n ? x->n : y->n;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (x->rank[i] != y->rank[i])
+			return x->rank[i] < y->rank[i] ? -1 : 1;
+	return x->n == y->n ? 0 : x->n > y->n ? -1 : 1;
 }
 
-/* Everything one write needs: children in name order (kids[off[n]] ..
- * kids[off[n + 1]] are node n's), the scale, and what the first walk
- * found. */
+/* A frame while the sweep is inside it. */
+struct open_frame {
+	uint32_t name;
+	uint64_t x, value, before;   /* x: units of value from the left */
+};
+
+/* Everything one write needs: the stacks in order, the scale, and what the
+ * first sweep found. */
 struct layout {
 	const struct flame *fl;
 	const struct flame_style *st;
 	const struct flame_palette *pal;
-	uint32_t *kids, *off;
+	struct sorted *order;
+	uint32_t *ranks;             /* every stack's names as ranks */
+	struct open_frame *open;     /* by depth; the root at 0 */
 	double scale;                /* pixels per unit of value */
 	uint64_t total, before_total;
 	unsigned max_depth;          /* of the frames drawn */
 	size_t drawn, pruned;
 	double max_delta;            /* differential: largest |change of share| */
 	unsigned height;
+	bool writing;                /* the second sweep */
 	FILE *f;
 };
 
-static void layout_children(struct layout *lo)
+static void layout_sort(struct layout *lo)
 {
 	const struct flame *fl = lo->fl;
 	struct named *byname = xmalloc(fl->nnames * sizeof *byname);
-	uint32_t *rank = xmalloc(fl->nnames * sizeof *rank);
-	struct ranked *r = xmalloc((fl->nnodes ? fl->nnodes : 1) * sizeof *r);
-	size_t n = 0;
+	uint32_t *rank = xmalloc(fl->nnames * sizeof *rank), maxn = 0;
 
 	for (size_t i = 0; i < fl->nnames; i++)
 		byname[i] = (struct named){ fl->names[i], (uint32_t)i };
 	qsort(byname, fl->nnames, sizeof *byname, named_cmp);
 	for (size_t i = 0; i < fl->nnames; i++)
 		rank[byname[i].id] = (uint32_t)i;
-	for (size_t i = 1; i < fl->nnodes; i++)
-		r[n++] = (struct ranked){ (uint64_t)fl->nodes[i].parent << 32 | rank[fl->nodes[i].name],
-					  (uint32_t)i };
-	qsort(r, n, sizeof *r, ranked_cmp);
-
-	lo->kids = xmalloc((n ? n : 1) * sizeof *lo->kids);
-	lo->off = xcalloc(fl->nnodes + 1, sizeof *lo->off);
-	for (size_t i = 0; i < n; i++) {
-		lo->kids[i] = r[i].node;
-		lo->off[fl->nodes[r[i].node].parent + 1]++;
+	lo->ranks = xmalloc((fl->nframes ? fl->nframes : 1) * sizeof *lo->ranks);
+	for (size_t i = 0; i < fl->nframes; i++)
+		lo->ranks[i] = rank[fl->frames[i]];
+	lo->order = xmalloc((fl->nstacks ? fl->nstacks : 1) * sizeof *lo->order);
+	for (size_t i = 0; i < fl->nstacks; i++) {
+		const struct flame_stack *s = &fl->stacks[i];
+		lo->order[i] = (struct sorted){ lo->ranks + s->off, s->n, (uint32_t)i };
+		maxn = s->n > maxn ? s->n : maxn;
 	}
-	for (size_t i = 0; i < fl->nnodes; i++)
-		lo->off[i + 1] += lo->off[i];
-	free(r);
+	qsort(lo->order, fl->nstacks, sizeof *lo->order, sorted_cmp);
+	lo->open = xcalloc((size_t)maxn + 1, sizeof *lo->open);
 	free(rank);
 	free(byname);
 }
@@ -202,38 +202,64 @@ static double flame_abs(double x)
 	return x < 0 ? -x : x;
 }
 
-static double share_delta(const struct layout *lo, const struct flame_node *nd)
+static double share_delta(const struct layout *lo, const struct open_frame *fr)
 {
-	double after = lo->total ? (double)nd->value / (double)lo->total : 0;
-	double before = lo->before_total ? (double)nd->before / (double)lo->before_total : 0;
+	double after = lo->total ? (double)fr->value / (double)lo->total : 0;
+	double before = lo->before_total ? (double)fr->before / (double)lo->before_total : 0;
 
 	return after - before;
 }
 
-static size_t subtree_size(const struct layout *lo, uint32_t node)
+static void frame_write(const struct layout *lo, const struct open_frame *fr, unsigned depth);
+
+/* The frame at depth is complete: count it, or write it. */
+static void layout_close(struct layout *lo, unsigned depth)
 {
-	size_t n = 1;
+	const struct open_frame *fr = &lo->open[depth];
 
-	for (uint32_t k = lo->off[node]; k < lo->off[node + 1]; k++)
-		n += subtree_size(lo, lo->kids[k]);
-	return n;
-}
-
-/* The first walk: depth, frames drawn and pruned, largest change. */
-static void layout_measure(struct layout *lo, uint32_t node, unsigned depth)
-{
-	const struct flame_node *nd = &lo->fl->nodes[node];
-
-	if ((double)nd->value * lo->scale < FLAME_MIN_WIDTH) {
-		lo->pruned += subtree_size(lo, node);
+	if ((double)fr->value * lo->scale < FLAME_MIN_WIDTH) {
+		lo->pruned++;
+		return;
+	}
+	if (lo->writing) {
+		frame_write(lo, fr, depth);
 		return;
 	}
 	lo->drawn++;
 	lo->max_depth = depth > lo->max_depth ? depth : lo->max_depth;
-	if (lo->st->differential && flame_abs(share_delta(lo, nd)) > lo->max_delta)
-		lo->max_delta = flame_abs(share_delta(lo, nd));
-	for (uint32_t k = lo->off[node]; k < lo->off[node + 1]; k++)
-		layout_measure(lo, lo->kids[k], depth + 1);
+	if (lo->st->differential && flame_abs(share_delta(lo, fr)) > lo->max_delta)
+		lo->max_delta = flame_abs(share_delta(lo, fr));
+}
+
+/* One sweep over the sorted stacks; frame d + 1 is a stack's name d. */
+static void layout_sweep(struct layout *lo)
+{
+	const struct flame *fl = lo->fl;
+	unsigned depth = 0;          /* frames open below the root */
+	uint64_t x = 0;
+
+	lo->open[0] = (struct open_frame){ 0, 0, lo->total, lo->before_total };
+	for (size_t i = 0; i < fl->nstacks; i++) {
+		const struct sorted *s = &lo->order[i];
+		const struct flame_stack *st = &fl->stacks[s->stack];
+		const uint32_t *names = fl->frames + st->off;
+		unsigned same = 0;
+
+		while (same < depth && same < s->n && lo->open[same + 1].name == names[same])
+			same++;
+		while (depth > same)
+			layout_close(lo, depth--);
+		for (; depth < s->n; depth++)
+			lo->open[depth + 1] = (struct open_frame){ names[depth], x, 0, 0 };
+		for (unsigned d = 1; d <= depth; d++) {
+			lo->open[d].value += st->value;
+			lo->open[d].before += st->before;
+		}
+		x += st->value;
+	}
+	while (depth > 0)
+		layout_close(lo, depth--);
+	layout_close(lo, 0);
 }
 
 /* ---- XML ------------------------------------------------------------------- */
@@ -350,12 +376,12 @@ static uint32_t colour_mix(uint32_t a, uint32_t b, double t)
 	return out;
 }
 
-static uint32_t frame_colour(const struct layout *lo, const struct flame_node *nd)
+static uint32_t frame_colour(const struct layout *lo, const struct open_frame *fr)
 {
-	const char *name = lo->fl->names[nd->name];
+	const char *name = lo->fl->names[fr->name];
 
 	if (lo->st->differential) {
-		double d = share_delta(lo, nd), t = lo->max_delta > 0 ? flame_abs(d) / lo->max_delta : 0;
+		double d = share_delta(lo, fr), t = lo->max_delta > 0 ? flame_abs(d) / lo->max_delta : 0;
 		return colour_mix(lo->pal->same, d > 0 ? lo->pal->grew : lo->pal->shrank, t);
 	}
 	/* By name, so a function keeps its colour wherever it appears. */
@@ -365,38 +391,34 @@ static uint32_t frame_colour(const struct layout *lo, const struct flame_node *n
 	return colour_mix(lo->pal->frame_lo, lo->pal->frame_hi, t);
 }
 
-static void frame_title(const struct layout *lo, const struct flame_node *nd)
+static void frame_title(const struct layout *lo, const struct open_frame *fr)
 {
 	const char *unit = lo->st->unit ? lo->st->unit : "samples";
 	char now[48], then[48];
 
-	xml_text(lo->f, lo->fl->names[nd->name], SIZE_MAX);
-	flame_amount(now, sizeof now, nd->value, unit);
-	fprintf(lo->f, " (%s, %.2f %%", now, lo->total ? 100.0 * (double)nd->value / (double)lo->total : 0);
+	xml_text(lo->f, lo->fl->names[fr->name], SIZE_MAX);
+	flame_amount(now, sizeof now, fr->value, unit);
+	fprintf(lo->f, " (%s, %.2f %%", now, lo->total ? 100.0 * (double)fr->value / (double)lo->total : 0);
 	if (lo->st->differential) {
-		flame_amount(then, sizeof then, nd->before, unit);
+		flame_amount(then, sizeof then, fr->before, unit);
 		fprintf(lo->f, "; before %s, %.2f %%; %+.2f points", then,
-			lo->before_total ? 100.0 * (double)nd->before / (double)lo->before_total : 0,
-			100.0 * share_delta(lo, nd));
+			lo->before_total ? 100.0 * (double)fr->before / (double)lo->before_total : 0,
+			100.0 * share_delta(lo, fr));
 	}
 	fputc(')', lo->f);
 }
 
-/* The second walk; x in units of value from the left. */
-static void layout_write(const struct layout *lo, uint32_t node, unsigned depth, uint64_t x)
+static void frame_write(const struct layout *lo, const struct open_frame *fr, unsigned depth)
 {
-	const struct flame_node *nd = &lo->fl->nodes[node];
-	double w = (double)nd->value * lo->scale, px = FLAME_XPAD + (double)x * lo->scale;
+	double w = (double)fr->value * lo->scale, px = FLAME_XPAD + (double)fr->x * lo->scale;
 	unsigned y = lo->height - 2 * FLAME_FONT - 14 - (depth + 1) * FLAME_FRAME_HEIGHT;
-	const char *name = lo->fl->names[nd->name];
+	const char *name = lo->fl->names[fr->name];
 	size_t fit = w > 6 ? (size_t)((w - 6) / FLAME_CHAR_WIDTH) : 0, len;
 
-	if (w < FLAME_MIN_WIDTH)
-		return;
 	fputs("<g class=\"f\"><title>", lo->f);
-	frame_title(lo, nd);
+	frame_title(lo, fr);
 	fprintf(lo->f, "</title><rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"%u\" fill=\"#%06" PRIx32 "\"/>",
-		px, y, w, FLAME_FRAME_HEIGHT - 1, frame_colour(lo, nd));
+		px, y, w, FLAME_FRAME_HEIGHT - 1, frame_colour(lo, fr));
 	if (fit >= 3) {
 		fprintf(lo->f, "<text x=\"%.2f\" y=\"%u\">", px + 3, y + FLAME_FRAME_HEIGHT - 4);
 		len = xml_chars(name);
@@ -404,10 +426,6 @@ static void layout_write(const struct layout *lo, uint32_t node, unsigned depth,
 		fputs(len <= fit ? "</text>" : "..</text>", lo->f);
 	}
 	fputs("</g>\n", lo->f);
-	for (uint32_t k = lo->off[node]; k < lo->off[node + 1]; k++) {
-		layout_write(lo, lo->kids[k], depth + 1, x);
-		x += lo->fl->nodes[lo->kids[k]].value;
-	}
 }
 
 /* ---- the document ---------------------------------------------------------- */
@@ -464,25 +482,28 @@ int flame_write_svg(const struct flame *fl, FILE *f, const struct flame_style *s
 {
 	struct layout lo = {
 		.fl = fl, .st = st, .pal = st->palette ? st->palette : &flame_palette_default,
-		.total = fl->nodes[0].value, .before_total = fl->nodes[0].before, .f = f,
+		.total = fl->total, .before_total = fl->before_total, .f = f,
 	};
 
-	layout_children(&lo);
+	layout_sort(&lo);
 	lo.scale = lo.total ? (double)(FLAME_WIDTH - 2 * FLAME_XPAD) / (double)lo.total : 0;
 	if (lo.total)
-		layout_measure(&lo, 0, 0);
+		layout_sweep(&lo);
 	/* Title lines above the frames, details and the note below. */
 	lo.height = (st->subtitle ? 56 : 40) + (lo.total ? lo.max_depth + 1 : 1) * FLAME_FRAME_HEIGHT
 		    + 2 * FLAME_FONT + 14;
 	svg_head(&lo);
 	fputs("<g id=\"frames\">\n", f);
+	lo.writing = true;
+	lo.pruned = 0;
 	if (lo.total)
-		layout_write(&lo, 0, 0, 0);
+		layout_sweep(&lo);
 	fputs("</g>\n<script type=\"text/ecmascript\"><![CDATA[\n", f);
 	fputs(flame_script, f);
 	fputs("]]></script>\n</svg>\n", f);
-	free(lo.kids);
-	free(lo.off);
+	free(lo.order);
+	free(lo.ranks);
+	free(lo.open);
 	if (ferror(f)) {
 		if (!errno)
 			errno = EIO;
