@@ -17,6 +17,8 @@
 #include "session.h"
 #include "options.h"
 #include "analysis/export.h"
+#include "analysis/export_svg.h"
+#include "analysis/flame.h"
 #include "analysis/ingest.h"
 #include "analysis/model.h"
 #include "common/clock.h"
@@ -25,6 +27,7 @@
 #include "sampler/proc.h"
 #include "sampler/sampler.h"
 #include "tui/app.h"
+#include "tui/theme.h"
 
 /* Per-second buckets kept for the live windows (the longest is 60 s). */
 #define SESSION_RETAIN_SECS 300
@@ -289,6 +292,23 @@ static void session_end_child(struct session *s)
 	waitpid(s->pid, &status, 0);
 }
 
+/* --svg in the colours of --theme (a theme that can't be read: a warning,
+ * and the default colours). */
+static int session_svg(const struct options *o, const struct model *m, char *err, size_t errlen)
+{
+	struct flame_palette pal = flame_palette_default;
+	struct theme t;
+	char why[PATH_MAX + 160];
+
+	if (o->theme) {
+		if (theme_load(&t, o->theme, why, sizeof why) < 0)
+			fprintf(stderr, "kprof-top: %s; the SVG has the default colours\n", why);
+		else
+			theme_flame_palette(&t, &pal);
+	}
+	return export_svg_to_file(o->svg, m, 0, (enum profile_view)o->svg_view, &pal, err, errlen);
+}
+
 int session_outputs(const struct options *o, const struct model *m)
 {
 	const struct {
@@ -297,7 +317,6 @@ int session_outputs(const struct options *o, const struct model *m)
 	} files[] = {
 		{ o->folded, export_folded },
 		{ o->snapshot, export_json },
-		{ o->svg, export_svg_views[o->svg_view] },
 		{ o->pprof, export_pprof },
 		{ o->speedscope, export_speedscope },
 	};
@@ -311,6 +330,10 @@ int session_outputs(const struct options *o, const struct model *m)
 			fprintf(stderr, "kprof-top: %s\n", err);
 			rc = 1;
 		}
+	if (o->svg && session_svg(o, m, err, sizeof err) < 0) {
+		fprintf(stderr, "kprof-top: %s\n", err);
+		rc = 1;
+	}
 	return rc;
 }
 

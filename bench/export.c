@@ -10,6 +10,7 @@
 
 #include "analysis/export.h"
 #include "analysis/model.h"
+#include "analysis/profile.h"
 #include "common/clock.h"
 #include "synth.h"
 
@@ -27,6 +28,18 @@ static double bench_time_ms(export_fn *fn, const struct model *m, FILE *out)
 		best = ms < best ? ms : best;
 	}
 	return best;
+}
+
+/* What fn writes, in MB. */
+static double bench_size_mb(export_fn *fn, const struct model *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (export_render(fn, m, 0, &buf, &len) != 0)
+		return -1;
+	free(buf);
+	return (double)len / 1e6;
 }
 
 int main(int argc, char **argv)
@@ -47,6 +60,8 @@ int main(int argc, char **argv)
 	printf("| folded stacks | %.1f |\n", bench_time_ms(export_folded, m, out));
 	printf("| JSON snapshot | %.1f |\n", bench_time_ms(export_json, m, out));
 	printf("| text report | %.1f |\n", bench_time_ms(export_report, m, out));
+	printf("| SVG flame graph (cpu; %.1f MB) | %.1f |\n", bench_size_mb(export_svg_views[PROFILE_CPU], m),
+	       bench_time_ms(export_svg_views[PROFILE_CPU], m, out));
 	fclose(out);
 	model_free(m);
 	return 0;

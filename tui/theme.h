@@ -58,6 +58,13 @@ int theme_parse(struct theme *t, FILE *f, const char *file, char *err, size_t er
  * reason in err (t is then untouched or partly read: use the default). */
 int theme_load(struct theme *t, const char *name, char *err, size_t errlen);
 
+/* The colours of an SVG flame graph in theme t: frames between the hot and
+ * warm slots' colours ("[...]" frames in the module slot's), the normal
+ * slot's background when the theme sets one (else flamegraph.pl's pale
+ * one), greys where the theme has no colours (mono). */
+struct flame_palette;
+void theme_flame_palette(const struct theme *t, struct flame_palette *p);
+
 /* Set up curses colour pairs for t (after start_color when color) and fill
  * attr[THEME_NSLOTS] with each slot's attributes. */
 void theme_apply(const struct theme *t, bool color, unsigned *attr);
