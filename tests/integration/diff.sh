@@ -4,7 +4,8 @@
 # with the shares the two snapshots hold; reversed, the verdicts swap;
 # --fail-on-regression exits 3; a third run with the first run's split is
 # not a regression (sampling noise is not flagged); the differential folded
-# stacks carry both sides' counts; bad files get one line and exit 2.
+# stacks carry both sides' counts and the differential SVG colours them;
+# bad files get one line and exit 2.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 setup_test
@@ -35,13 +36,12 @@ def self_pct(snap, fn):
     for h in snap["cpu"]["hotspots"]:
         if h["function"] == fn: return 100.0 * h["self_samples"] / snap["cpu"]["samples"]
     fail("%s not in a snapshot's hotspots" % fn)
+import re
+row_re = re.compile(r"^(REGRESSION|WARNING|IMPROVED)?\s*([\d.]+) %\s+([\d.]+) %\s+[+-][\d.]+ pt\s+(?:new|[+-]\d+ %)\s+(\S+) \(")
 rows = {}
 for line in text:
-    parts = line.split()
-    if len(parts) >= 8 and parts[0] in ("REGRESSION", "WARNING", "IMPROVED"):
-        rows[parts[7]] = (parts[0], float(parts[1]), float(parts[3]))
-    elif len(parts) >= 7 and parts[1] == "%" and parts[3] == "%":
-        rows[parts[6]] = ("", float(parts[0]), float(parts[2]))
+    m = row_re.match(line)
+    if m: rows[m.group(4)] = (m.group(1) or "", float(m.group(2)), float(m.group(3)))
 for fn, want in (("leaf_cold", "REGRESSION"), ("leaf_hot", "IMPROVED")):
     if fn not in rows: fail("no row for %s in:\n%s" % (fn, "\n".join(text)))
     verdict, b, a = rows[fn]
@@ -72,6 +72,31 @@ for i, path in enumerate(sys.argv[2:4]):
         if sums[i].get(leaf, 0) != want.get(leaf, 0):
             fail("side %d: %s has %d samples in the diff, %d in %s" % (i, leaf, sums[i].get(leaf, 0), want.get(leaf, 0), path))
 note("folded: leaf_hot %d -> %d, leaf_cold %d -> %d" % (sums[0]["leaf_hot"], sums[1]["leaf_hot"], sums[0]["leaf_cold"], sums[1]["leaf_cold"]))
+PY
+
+# The differential flame graph, read with an XML parser: every leaf_cold
+# frame redder than blue (its share grew), every leaf_hot frame bluer.
+"$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --svg "$T/diff.svg" >/dev/null 2>"$T/svg.err" ||
+	fail "--diff --svg failed: $(cat "$T/svg.err")"
+json_check "$T/diff.svg" <<'PY'
+import re
+import xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+seen = {"leaf_hot": 0, "leaf_cold": 0}
+for g in ET.parse(sys.argv[1]).getroot().iter(NS + "g"):
+    t, r = g.find(NS + "title"), g.find(NS + "rect")
+    if t is None or r is None: continue
+    name = (t.text or "").split(" (")[0]
+    if name not in seen: continue
+    if "before" not in t.text: fail("differential title without the baseline: %r" % t.text)
+    rgb = r.get("fill", "")
+    if not re.match(r"^#[0-9a-f]{6}$", rgb): fail("%s: fill %r" % (name, rgb))
+    red, blue = int(rgb[1:3], 16), int(rgb[5:7], 16)
+    if (red > blue) != (name == "leaf_cold"):
+        fail("%s drawn %s: leaf_cold grew and must be red, leaf_hot shrank and must be blue" % (name, rgb))
+    seen[name] += 1
+if not all(seen.values()): fail("frames missing from the differential SVG: %r" % seen)
+note("differential SVG: %d leaf_cold frames red, %d leaf_hot frames blue" % (seen["leaf_cold"], seen["leaf_hot"]))
 PY
 
 # CI use: a regression fails the build, with the table still printed.
