@@ -3,9 +3,10 @@
 // shipped in the speedscope npm package, dist/release/file-format-schema.json)
 // with ajv, then check what the schema cannot say: frame indexes in range,
 // one weight per sample, endValue - startValue the sum of the weights, the
-// active profile index valid.  Prints, as JSON: exporter, name, frames,
-// profiles [{name, unit, samples, total, self {frame: weight of the samples
-// it is the leaf of}}].
+// active profile index valid.  Prints, as JSON: exporter, name, active
+// (profile index), frames (their count), files {frame name: file}, profiles
+// [{name, unit, samples, total, self {frame: weight of the samples it is
+// the leaf of}}].
 // Usage: node speedscope-check.js FILE.json   (exit 1 with a reason if invalid)
 'use strict';
 const fs = require('fs');
@@ -60,6 +61,9 @@ const profiles = doc.profiles.map((p, pi) => {
     die(`profile ${pi} (${p.name}): endValue - startValue = ${p.endValue - p.startValue}, weights sum to ${total}`);
   return { name: p.name, unit: p.unit, samples: p.samples.length, total, self };
 });
+const files = {};
+for (const f of frames) if (f.file !== undefined) files[f.name] = f.file;
 process.stdout.write(JSON.stringify({
-  exporter: doc.exporter, name: doc.name, frames: frames.length, profiles,
+  exporter: doc.exporter, name: doc.name, active: doc.activeProfileIndex,
+  frames: frames.length, files, profiles,
 }, null, 1) + '\n');
