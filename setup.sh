@@ -24,7 +24,10 @@ apt-get install -y -qq --no-install-recommends \
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
+# Not fatal: the build does not need them; the two tests that do say so
+# (and fail in CI, where they must run).
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null ||
+	echo "setup.sh: npm ci --prefix tests/js failed: tests/integration/pprof.sh and speedscope.sh will lack their readers" >&2
 
 ./autogen.sh >/dev/null 2>&1
 ./configure -q "$@"
