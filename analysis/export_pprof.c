@@ -113,10 +113,38 @@ static void pprof_samples(struct pprof *w, const struct model *m, const struct p
 	}
 }
 
+static void pprof_mapping(struct pprof *w, uint64_t id, const char *module)
+{
+	pbuf_reset(&w->sub);
+	pbuf_uint(&w->sub, PB_MAPPING_ID, id);
+	pbuf_uint(&w->sub, PB_MAPPING_FILENAME, pprof_str(w, module));
+	pbuf_uint(&w->sub, PB_MAPPING_HAS_FUNCTIONS, 1);
+	pbuf_message(&w->out, PB_PROFILE_MAPPING, &w->sub);
+}
+
+/* pprof takes the first Mapping for the main binary (its "File:" line):
+ * the module named like the command's program, when a frame is in it. */
+static void pprof_main_mapping(struct pprof *w, const struct model *m)
+{
+	char prog[256];
+	const char *base;
+
+	snprintf(prog, sizeof prog, "%s", m->target.command);
+	prog[strcspn(prog, " ")] = 0;
+	base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+	for (size_t f = 0; f < w->frames.n; f++)
+		if (w->frames.v[f].module && !strcmp(w->frames.v[f].module, base)) {
+			const char *module = w->frames.v[f].module;
+			pprof_mapping(w, strindex_get(&w->modules, module) + 1, module);
+			return;
+		}
+}
+
 /* Functions, Locations (one line each: the function) and Mappings, for
  * every frame the samples used. */
-static void pprof_frames(struct pprof *w)
+static void pprof_frames(struct pprof *w, const struct model *m)
 {
+	pprof_main_mapping(w, m);
 	for (size_t f = 0; f < w->frames.n; f++) {
 		const struct frametab_frame *fr = &w->frames.v[f];
 		uint64_t name = pprof_str(w, fr->name);
@@ -136,13 +164,8 @@ static void pprof_frames(struct pprof *w)
 			uint64_t mapping = strindex_get(&w->modules, fr->module) + 1;
 
 			pbuf_uint(&w->msg, PB_LOCATION_MAPPING_ID, mapping);
-			if (w->modules.n > before) {
-				pbuf_reset(&w->sub);
-				pbuf_uint(&w->sub, PB_MAPPING_ID, mapping);
-				pbuf_uint(&w->sub, PB_MAPPING_FILENAME, pprof_str(w, fr->module));
-				pbuf_uint(&w->sub, PB_MAPPING_HAS_FUNCTIONS, 1);
-				pbuf_message(&w->out, PB_PROFILE_MAPPING, &w->sub);
-			}
+			if (w->modules.n > before)
+				pprof_mapping(w, mapping, fr->module);
 		}
 		pbuf_reset(&w->sub);
 		pbuf_uint(&w->sub, PB_LINE_FUNCTION_ID, f + 1);
@@ -189,7 +212,7 @@ int export_pprof(FILE *f, const struct model *m, uint32_t window_secs)
 	pprof_header(&w, m, &p[PROFILE_CPU], target, sizeof target);
 	for (int v = 0; v < PROFILE_NVIEWS; v++)
 		pprof_samples(&w, m, &p[v]);
-	pprof_frames(&w);
+	pprof_frames(&w, m);
 	for (size_t i = 0; i < w.strs.n; i++)
 		pbuf_string(&w.out, PB_PROFILE_STRING_TABLE, w.strs.v[i]);
 

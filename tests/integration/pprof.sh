@@ -122,6 +122,20 @@ report()
 PY
 log "locks: ok"
 
+# pprof's own reader too, where this machine has Go (setup.sh does not
+# install its ~400 MB): it must load the file and name g_ledger by delay.
+if command -v go >/dev/null 2>&1; then
+	go tool pprof -raw "$T/lock.pb.gz" >"$T/lock.raw" 2>"$T/go.err" ||
+		fail "go tool pprof refuses the profile: $(head -c 400 "$T/go.err")"
+	grep -q '^samples/count cpu/nanoseconds\[dflt\] [a-z_]*/bytes io/bytes delay/nanoseconds$' "$T/lock.raw" ||
+		fail "go tool pprof shows other sample types: $(grep -m1 'count' "$T/lock.raw")"
+	go tool pprof -top -sample_index=delay "$T/lock.pb.gz" >"$T/lock.top" 2>"$T/go.err" ||
+		fail "go tool pprof -top -sample_index=delay failed: $(head -c 400 "$T/go.err")"
+	grep -qF '[lock g_ledger]' "$T/lock.top" ||
+		fail "go tool pprof's delay top lacks [lock g_ledger]: $(head -c 600 "$T/lock.top")"
+	log "go tool pprof ($(go version | cut -d' ' -f3)) reads it: $(grep -F -m1 '[lock g_ledger]' "$T/lock.top")"
+fi
+
 # ---- 3. I/O --------------------------------------------------------------------
 mkdir "$T/d"
 start_fixture io_rates "$T/iready" --dir "$T/d" --seconds 60 --truth "$T/itruth.json"
