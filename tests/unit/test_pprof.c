@@ -2,7 +2,7 @@
  * the bytes the protobuf encoding spec gives, tags with one- and two-byte
  * field numbers, length-delimited and packed fields, a gzip round trip
  * through zlib's own inflate (and a full disk reported), strindex's
- * numbering, and export_pprof's file read back field by field: an empty
+ * numbering, frametab's frames, and export_pprof's file read back field by field: an empty
  * model still has its five sample types and "" first in the string table;
  * a stack's leaf is location_id[0].  The readers here are minimal on
  * purpose; tests/js/pprof-dump.js decodes whole files independently. */
@@ -23,6 +23,7 @@
 #include "analysis/frametab.h"
 #include "analysis/model.h"
 #include "analysis/pbuf.h"
+#include "analysis/profile.h"
 
 #define SEC 1000000000ULL
 
@@ -228,6 +229,63 @@ static void test_strindex(void **state)
 	strindex_fini(&si);
 }
 
+/* One frame per model function and per label text, in order of first
+ * sight; a frameless sample is "[unknown]", and so is a function id the
+ * model does not know, as one frame. */
+static void test_frametab(void **state)
+{
+	struct model *m = model_new(60);
+	struct frametab t = { 0 };
+	uint32_t f[3], st_full, st_main, st_empty, st_bad;
+	char lock1[] = "[lock a]", lock2[] = "[lock a]";
+	const uint32_t *fr;
+	size_t n;
+
+	(void)state;
+	f[0] = funcs_intern(m->funcs, "main", "app");
+	f[1] = funcs_intern(m->funcs, "run", "app");
+	f[2] = funcs_intern(m->funcs, "main", "libx.so");     /* same name, other module */
+	st_full = stacks_intern(m->stacks, f, 3);
+	st_main = stacks_intern(m->stacks, f, 1);
+	st_empty = stacks_intern(m->stacks, f, 0);
+	uint32_t bogus = 999;
+	st_bad = stacks_intern(m->stacks, &bogus, 1);
+	struct profile_sample smp[] = {
+		{ st_full, NULL, 1 },
+		{ PROFILE_NO_STACK, lock1, 2 },
+		{ st_main, lock2, 3 },
+		{ st_empty, NULL, 4 },
+		{ st_bad, NULL, 5 },
+	};
+	struct profile p = { .samples = smp, .n = 5 };
+
+	fr = frametab_sample(&t, m, &p, 0, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(fr[0], 0);
+	assert_int_equal(fr[1], 1);
+	assert_int_equal(fr[2], 2);                   /* main in libx.so: its own frame */
+	assert_string_equal(t.v[2].name, "main");
+	assert_string_equal(t.v[2].module, "libx.so");
+	fr = frametab_sample(&t, m, &p, 1, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(fr[0], 3);
+	assert_null(t.v[3].module);                   /* a label has no module */
+	fr = frametab_sample(&t, m, &p, 2, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(fr[0], 0);
+	assert_int_equal(fr[1], 3);                   /* the same text, another copy */
+	fr = frametab_sample(&t, m, &p, 3, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(fr[0], 4);
+	assert_string_equal(t.v[4].name, "[unknown]");
+	fr = frametab_sample(&t, m, &p, 4, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(fr[0], 4);                   /* unknown function: the same frame */
+	assert_int_equal(t.n, 5);
+	frametab_fini(&t);
+	model_free(m);
+}
+
 /* ---- export_pprof read back at the top level ---------------------------- */
 
 struct field {
@@ -406,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_gzip_full_disk),
 		cmocka_unit_test(test_strindex),
+		cmocka_unit_test(test_frametab),
 		cmocka_unit_test(test_export_empty),
 		cmocka_unit_test(test_export_leaf_first),
 	};
