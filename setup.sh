@@ -18,6 +18,17 @@ apt-get install -y -qq --no-install-recommends \
 	libjansson-dev zlib1g-dev libiberty-dev libcmocka-dev \
 	libc6-dbg binutils python3 tmux procps strace util-linux >/dev/null
 
+# The tests' independent readers of the pprof and speedscope exports
+# (tests/js): node and their npm packages, pinned by package-lock.json.
+# A node that came with its own npm (NodeSource's) is left as it is.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+# Not fatal: the build does not need them; the two tests that do say so
+# (and fail in CI, where they must run).
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null ||
+	echo "setup.sh: npm ci --prefix tests/js failed: tests/integration/pprof.sh and speedscope.sh will lack their readers" >&2
+
 ./autogen.sh >/dev/null 2>&1
 ./configure -q "$@"
 make -s -j"$(nproc)"
