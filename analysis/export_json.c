@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "export.h"
+#include "json_out.h"
 #include "findings.h"
 #include "hotspots.h"
 #include "model.h"
@@ -21,27 +22,6 @@
 #define SNAPSHOT_VERSION 1
 #define NO_COLLECTOR "no collector for this section ran in this version"
 
-/* JSON strings must be UTF-8; a name from a binary or a command line may not
- * be, and jansson refuses those, so their stray bytes become '?'. */
-static json_t *json_str(const char *s)
-{
-	json_t *j = json_string(s);
-
-	if (j)
-		return j;
-	char *c = xstrdup(s);
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(c);
-	free(c);
-	return j;
-}
-
-static json_t *json_u64(uint64_t v)
-{
-	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
-}
 
 static json_t *json_target(const struct model_target *t)
 {

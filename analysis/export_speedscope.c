@@ -13,6 +13,7 @@
 
 #include "export.h"
 #include "frametab.h"
+#include "json_out.h"
 #include "model.h"
 #include "profile.h"
 #include "../common/xalloc.h"
@@ -36,27 +37,6 @@ static const char *speedscope_unit(const char *unit)
 	return "none";
 }
 
-/* JSON strings must be UTF-8; a name from a binary or a command line may
- * not be, and jansson refuses those: stray bytes become '?'. */
-static json_t *speedscope_str(const char *s)
-{
-	json_t *j = json_string(s);
-
-	if (j)
-		return j;
-	char *c = xstrdup(s);
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(c);
-	free(c);
-	return j;
-}
-
-static json_t *speedscope_u64(uint64_t v)
-{
-	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
-}
 
 static json_t *speedscope_profile(struct frametab *t, const struct model *m, const struct profile *p)
 {
@@ -70,13 +50,13 @@ static json_t *speedscope_profile(struct frametab *t, const struct model *m, con
 		for (size_t k = 0; k < nf; k++)
 			json_array_append_new(stack, json_integer(fr[k]));
 		json_array_append_new(samples, stack);
-		json_array_append_new(weights, speedscope_u64(p->samples[i].value));
+		json_array_append_new(weights, json_u64(p->samples[i].value));
 	}
 	json_object_set_new(o, "type", json_string("sampled"));
 	json_object_set_new(o, "name", json_string(p->title));
 	json_object_set_new(o, "unit", json_string(speedscope_unit(p->unit)));
 	json_object_set_new(o, "startValue", json_integer(0));
-	json_object_set_new(o, "endValue", speedscope_u64(p->total));
+	json_object_set_new(o, "endValue", json_u64(p->total));
 	json_object_set_new(o, "samples", samples);
 	json_object_set_new(o, "weights", weights);
 	return o;
@@ -99,16 +79,16 @@ int export_speedscope(FILE *f, const struct model *m, uint32_t window_secs)
 	for (size_t k = 0; k < t.n; k++) {
 		json_t *fr = json_object();
 
-		json_object_set_new(fr, "name", speedscope_str(t.v[k].name));
+		json_object_set_new(fr, "name", json_str(t.v[k].name));
 		if (t.v[k].module)
-			json_object_set_new(fr, "file", speedscope_str(t.v[k].module));
+			json_object_set_new(fr, "file", json_str(t.v[k].module));
 		json_array_append_new(frames, fr);
 	}
 	shared = json_object();
 	json_object_set_new(shared, "frames", frames);
 	snprintf(name, sizeof name, "%s (pid %u)", m->target.command, m->target.pid);
 	json_object_set_new(root, "$schema", json_string(SPEEDSCOPE_SCHEMA));
-	json_object_set_new(root, "name", speedscope_str(name));
+	json_object_set_new(root, "name", json_str(name));
 	json_object_set_new(root, "exporter", json_string(PACKAGE_STRING));
 	json_object_set_new(root, "activeProfileIndex", json_integer(0));
 	json_object_set_new(root, "shared", shared);

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "findings.h"
+#include "frame_role.h"
 #include "hotspots.h"
+#include "json_out.h"
 #include "model.h"
 #include "thread_hotspots.h"
 #include "../common/xalloc.h"
@@ -44,58 +46,21 @@ static const char *fname(const struct model *m, int64_t func)
 	       ? funcs_get(m->funcs, (uint32_t)func)->name : "[unknown]";
 }
 
-/* Frames of the C library, the threads library, the allocator, the
- * loader and the kernel: a finding names the program's code that got
- * there, not pthread_mutex_lock or malloc. */
-static bool runtime_frame(const struct func *f)
-{
-	static const char *const names[] = {
-		"malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign",
-		"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mmap64", "sysmalloc",
-		"write", "read", "writev", "pwrite64", "syscall",
-	};
-	static const char *const prefixes[] = {
-		"operator new", "operator delete", "__libc_", "__GI_", "_int_", "__interceptor_",
-		"__lll_", "pthread_", "__pthread_", "___pthread_", "__futex", "futex_", "_IO_",
-		"__write", "__read",
-	};
-	static const char *const modules[] = {
-		"libc.so", "libc-", "libpthread", "ld-linux", "libkprof-alloc", "libjemalloc",
-		"libtcmalloc", "[kernel]", "[vdso]",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(f->name, names[i]))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (!strncmp(f->name, prefixes[i], strlen(prefixes[i])))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(modules); i++)
-		if (!strncmp(f->module, modules[i], strlen(modules[i])))
-			return true;
-	return false;
-}
-
 /* The leaf-most frame of stack that is the program's (its leaf when all
  * are the runtime's), or -1 for no frame.  *caller gets that frame's
  * caller when caller is not NULL (-1: none). */
 static int64_t program_frame(const struct model *m, uint32_t stack, int64_t *caller)
 {
-	uint32_t n = 0, nf = funcs_count(m->funcs), at;
+	uint32_t n = 0, func, up;
 	const uint32_t *fr = stack < stacks_count(m->stacks) ? stacks_frames(m->stacks, stack, &n) : NULL;
 
 	if (caller)
 		*caller = -1;
-	if (!n)
+	if (!frame_site(m->funcs, fr, n, FRAME_RUNTIME, &func, &up))
 		return -1;
-	for (at = n; at-- > 0;)
-		if (fr[at] >= nf || !runtime_frame(funcs_get(m->funcs, fr[at])))
-			break;
-	if (at == UINT32_MAX)
-		at = n - 1;
-	if (caller && at > 0)
-		*caller = fr[at - 1];
-	return fr[at];
+	if (caller && up != FRAME_NONE)
+		*caller = up;
+	return func;
 }
 
 static double share(uint64_t part, uint64_t whole)
@@ -142,7 +107,7 @@ static int64_t main_caller(const struct model *m, const struct stack_count *coun
 		/* The program's frame that called it: a hot memcpy or kernel
 		 * path is the caller's to fix, not libc's or the vDSO's. */
 		uint32_t at = k - 1;
-		while (at-- > 0 && fr[at] < nf && runtime_frame(funcs_get(m->funcs, fr[at])))
+		while (at-- > 0 && fr[at] < nf && frame_role(funcs_get(m->funcs, fr[at])) != FRAME_PROGRAM)
 			;
 		if (at != UINT32_MAX && fr[at] < nf && (by[fr[at]] += counts[i].count) > best)
 			best = by[fr[at]], who = fr[at];
@@ -449,22 +414,6 @@ size_t findings_eval(const struct model *m, uint32_t window_secs, struct finding
 	return c.n;
 }
 
-/* JSON strings must be UTF-8: a name from the target may not be, and a
- * cut name may end inside a character; stray bytes become '?'. */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
-
-	if (j)
-		return j;
-	char *c = xstrdup(s);
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(c);
-	free(c);
-	return j;
-}
 
 void *findings_json(const struct model *m, uint32_t window_secs)
 {
@@ -476,9 +425,9 @@ void *findings_json(const struct model *m, uint32_t window_secs)
 		json_t *o = json_object();
 		json_object_set_new(o, "rule", json_string(v[i].rule));
 		json_object_set_new(o, "severity", json_string(findings_severity_name(v[i].severity)));
-		json_object_set_new(o, "subject", jstr(v[i].subject));
-		json_object_set_new(o, "evidence", jstr(v[i].evidence));
-		json_object_set_new(o, "recommendation", jstr(v[i].recommendation));
+		json_object_set_new(o, "subject", json_str(v[i].subject));
+		json_object_set_new(o, "evidence", json_str(v[i].evidence));
+		json_object_set_new(o, "recommendation", json_str(v[i].recommendation));
 		json_object_set_new(o, "impact", json_real(v[i].impact));
 		json_array_append_new(arr, o);
 	}

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/diff.h"
 #include "analysis/export.h"
 #include "analysis/model.h"
 #include "analysis/profile.h"
+#include "analysis/snapshot_load.h"
 #include "common/clock.h"
 #include "synth.h"
 
@@ -42,6 +44,44 @@ static double bench_size_mb(export_fn *fn, const struct model *m)
 	return (double)len / 1e6;
 }
 
+/* --load: the snapshot read back into a model (best of RUNS), and --diff
+ * of the model against its reload (table and differential folded). */
+static void bench_load_diff(const struct model *m, FILE *out)
+{
+	char *json = NULL, err[256];
+	size_t len = 0;
+	double load = 1e18, diff = 1e18;
+	struct model *back = NULL;
+
+	if (export_render(export_json, m, 0, &json, &len) != 0)
+		return;
+	for (int i = 0; i < RUNS; i++) {
+		uint64_t t0 = clock_monotonic_ns();
+		struct model *l = snapshot_load_buf(json, len, "bench", err, sizeof err);
+		double ms = (double)(clock_monotonic_ns() - t0) / 1e6;
+		if (!l) {
+			fprintf(stderr, "bench/export: %s\n", err);
+			free(json);
+			return;
+		}
+		load = ms < load ? ms : load;
+		if (back)
+			model_free(back);
+		back = l;
+	}
+	for (int i = 0; i < RUNS; i++) {
+		uint64_t t0 = clock_monotonic_ns();
+		diff_report(out, m, "a", back, "b", 40, NULL);
+		diff_folded(out, m, back);
+		double ms = (double)(clock_monotonic_ns() - t0) / 1e6;
+		diff = ms < diff ? ms : diff;
+	}
+	printf("| --load of the JSON snapshot (%.1f MB) | %.1f |\n", (double)len / 1e6, load);
+	printf("| --diff of it against its reload (table + differential folded) | %.1f |\n", diff);
+	model_free(back);
+	free(json);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned nstacks = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
@@ -62,6 +102,11 @@ int main(int argc, char **argv)
 	printf("| text report | %.1f |\n", bench_time_ms(export_report, m, out));
 	printf("| SVG flame graph (cpu; %.1f MB) | %.1f |\n", bench_size_mb(export_svg_views[PROFILE_CPU], m),
 	       bench_time_ms(export_svg_views[PROFILE_CPU], m, out));
+	printf("| pprof, gzipped (%.1f MB) | %.1f |\n", bench_size_mb(export_pprof, m),
+	       bench_time_ms(export_pprof, m, out));
+	printf("| speedscope (%.1f MB) | %.1f |\n", bench_size_mb(export_speedscope, m),
+	       bench_time_ms(export_speedscope, m, out));
+	bench_load_diff(m, out);
 	fclose(out);
 	model_free(m);
 	return 0;

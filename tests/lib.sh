@@ -194,6 +194,32 @@ stop_fixture() {
 	[ -s "$2" ] || fail "fixture $1 wrote no truth file $2"
 }
 
+# contend_run TRUTH SECS WINDOW ARGS...: lock_contend (4 threads on g_ledger,
+# 2 idle on a condvar) under `kprof-top -b --trace all --duration SECS -p PID
+# ARGS` (stdout in $T/out), contending for WINDOW seconds once kprof-top's
+# events are in place; the fixture writes TRUTH and is stopped.  --trace all:
+# these runs check precision, not the cost guard, which must not stop
+# tracing on a loaded machine.  Fails unless kprof-top exits 0.
+contend_run() {
+	_truth=$1 _secs=$2 _win=$3
+	shift 3
+	start_fixture lock_contend "$_truth.ready" --threads 4 --idle 2 --truth "$_truth"
+	_cpid=$FIXTURE_PID
+	spawn "$KPROF_TOP" -b --trace all --duration "$_secs" -p "$_cpid" "$@" >"$T/out" 2>"$T/err"
+	_ckp=$BG_PID
+	wait_attached "$_ckp"
+	wait_events_settled "$_ckp"
+	kill -USR1 "$_cpid"
+	# The measured window: a fixed length of contention, not a wait for
+	# something to happen.
+	sleep "$_win"
+	kill -USR2 "$_cpid"
+	wait_for_file "$_truth" 10 "lock_contend's truth" "$_cpid"
+	wait_exit "$_ckp" 40
+	expect_status "$RC" 0 "kprof-top -b --trace all --duration $_secs -p $_cpid $*"
+	stop_fixture "$_cpid" "$_truth"
+}
+
 # True once PID holds at least one perf_event fd: kprof-top has attached.
 has_perf_fd() {
 	for _fd in /proc/"$1"/fd/*; do

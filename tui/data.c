@@ -13,6 +13,7 @@
 
 #include "tui.h"
 #include "../analysis/alloc.h"
+#include "../analysis/frame_role.h"
 #include "../analysis/hotspots.h"
 #include "../analysis/stacks.h"
 #include "../analysis/thread_hotspots.h"
@@ -221,57 +222,17 @@ static void data_copy_io(struct tui_data *d, const struct model *m)
 	free(byt);
 }
 
-/* Frames that are the allocator's, not the program's: a site is named by
- * the code that asked for memory, not by malloc's insides. */
-static bool data_allocator_frame(const struct func *f)
-{
-	static const char *const names[] = {
-		"malloc", "calloc", "realloc", "reallocarray", "free", "cfree", "posix_memalign",
-		"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mmap64", "sysmalloc",
-	};
-	/* C++'s operators (demangled with their arguments), glibc's insides
-	 * in a static binary, the sanitizers' wrappers. */
-	static const char *const prefixes[] = {
-		"operator new", "operator delete", "__libc_", "__GI_", "_int_", "__interceptor_",
-	};
-	/* libc's own callers of malloc (strdup, fopen, ...) aren't the site
-	 * either; the kernel's frames are where a fault was taken. */
-	static const char *const modules[] = {
-		"libc.so", "libc-", "libkprof-alloc", "libjemalloc", "libtcmalloc", "[kernel]",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(f->name, names[i]))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (!strncmp(f->name, prefixes[i], strlen(prefixes[i])))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(modules); i++)
-		if (!strncmp(f->module, modules[i], strlen(modules[i])))
-			return true;
-	return false;
-}
-
 /* The site of stack: its leaf-most frame that is not the allocator's, and
  * that frame's caller (CALLTREE_NONE when there is none).  A stack all
  * allocator is named by its leaf.  Under the model's lock. */
 static void data_alloc_site(const struct model *m, uint32_t stack, uint32_t *func,
 			    uint32_t *caller)
 {
-	uint32_t n = 0, nf = funcs_count(m->funcs), at;
+	uint32_t n = 0;
 	const uint32_t *f = stack < stacks_count(m->stacks) ? stacks_frames(m->stacks, stack, &n) : NULL;
 
-	*func = *caller = CALLTREE_NONE;
-	if (!n)
-		return;
-	for (at = n; at-- > 0;)
-		if (f[at] >= nf || !data_allocator_frame(funcs_get(m->funcs, f[at])))
-			break;
-	if (at == UINT32_MAX)
-		at = n - 1;
-	*func = f[at];
-	if (at > 0)
-		*caller = f[at - 1];
+	/* FRAME_NONE is CALLTREE_NONE. */
+	frame_site(m->funcs, f, n, FRAME_ALLOCATOR, func, caller);
 }
 
 /* No frame is ever CALLTREE_NONE - 1, so the fold's key is no site's. */

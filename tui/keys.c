@@ -2,18 +2,10 @@
  * state and returns reaction flags; it never draws (the loop redraws once). */
 #include "config.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
 #include "curses.h"
 #include "keys.h"
 #include "panes.h"
 #include "tui.h"
-#include "../analysis/export.h"
-#include "../analysis/export_svg.h"
-#include "../analysis/flame.h"
 
 static unsigned k_up(struct app *a, int key) { return view_move(a, -1); }
 static unsigned k_down(struct app *a, int key) { return view_move(a, 1); }
@@ -108,43 +100,10 @@ static unsigned k_freeze(struct app *a, int key)
 
 static unsigned k_split(struct app *a, int key) { return view_toggle_split(a); }
 static unsigned k_baseline(struct app *a, int key) { return baseline_toggle(a); }
-static unsigned k_json(struct app *a, int key) { return view_export(a, true); }
-static unsigned k_folded(struct app *a, int key) { return view_export(a, false); }
+static unsigned k_json(struct app *a, int key) { return view_export(a, VIEW_FILE_JSON); }
+static unsigned k_folded(struct app *a, int key) { return view_export(a, VIEW_FILE_FOLDED); }
 
-/* s: the current pane's flame graph, in the theme's colours, to
- * kprof-PID-TIME-VIEW.svg in the current directory (as e writes the
- * snapshot).  The CPU and Threads panes (and any other) show CPU samples. */
-static unsigned k_svg(struct app *a, int key)
-{
-	const struct pane *p = view_pane(a);
-	enum profile_view v = p == &pane_alloc ? PROFILE_ALLOC : p == &pane_io ? PROFILE_IO
-			      : p == &pane_locks ? PROFILE_LOCKS : PROFILE_CPU;
-	char path[160], stamp[32], err[256], *buf = NULL;
-	struct flame_palette pal;
-	time_t now = time(NULL);
-	size_t len = 0;
-	struct tm tm;
-	int rc;
-
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(path, sizeof path, "kprof-%d-%s-%s.svg", (int)a->src->pid, stamp, profile_view_name(v));
-	theme_flame_palette(&a->theme, &pal);
-	/* Render under the lock, write after it (the sampler waits on it). */
-	pthread_mutex_lock(a->src->lock);
-	rc = export_svg_render(a->src->model, tui_windows[a->window], v, &pal, &buf, &len);
-	pthread_mutex_unlock(a->src->lock);
-	if (rc < 0)
-		snprintf(err, sizeof err, "cannot write %s: %s", path, strerror(errno));
-	else
-		rc = export_write(path, buf, len, err, sizeof err);
-	free(buf);
-	if (rc < 0)
-		app_status(a, THEME_ERROR, "%s", err);
-	else
-		app_status(a, THEME_STATUS, "wrote %s", path);
-	return TUI_REDRAW;
-}
+static unsigned k_svg(struct app *a, int key) { return view_export(a, VIEW_FILE_SVG); }
 
 static unsigned k_help(struct app *a, int key)
 {

@@ -329,7 +329,8 @@ unsigned view_search(struct app *a, const char *needle, int dir, bool from_here)
 unsigned view_sort(struct app *a, int delta);
 unsigned view_sort_invert(struct app *a);
 unsigned view_select_pane(struct app *a, size_t pane);
-unsigned view_export(struct app *a, bool json);
+enum view_file { VIEW_FILE_JSON, VIEW_FILE_FOLDED, VIEW_FILE_SVG };
+unsigned view_export(struct app *a, enum view_file what);
 /* t: the CPU pane split by thread, or not (and shown). */
 unsigned view_toggle_split(struct app *a);
 /* Whether the next copy needs the per-thread rows (tui_data.per_thread). */

@@ -16,6 +16,8 @@
 #include "panes.h"
 #include "tui.h"
 #include "../analysis/export.h"
+#include "../analysis/export_svg.h"
+#include "../analysis/flame.h"
 #include "../analysis/filter.h"
 #include "../common/xalloc.h"
 
@@ -457,10 +459,18 @@ unsigned view_toggle_split(struct app *a)
 }
 
 /* kprof-PID-YYYYmmdd-HHMMSS.ext in the current directory, of the window
- * shown. */
-unsigned view_export(struct app *a, bool json)
+ * shown; a flame graph is of the current pane (CPU samples for the CPU and
+ * Threads panes), in the theme's colours, and its view is in its name. */
+unsigned view_export(struct app *a, enum view_file what)
 {
-	char path[128], stamp[32], err[256], *buf = NULL;
+	const struct pane *p = view_pane(a);
+	enum profile_view v = p == &pane_alloc ? PROFILE_ALLOC : p == &pane_io ? PROFILE_IO
+			      : p == &pane_locks ? PROFILE_LOCKS : PROFILE_CPU;
+	static const char *const ext[] = { [VIEW_FILE_JSON] = "json",
+					   [VIEW_FILE_FOLDED] = "folded", [VIEW_FILE_SVG] = "svg" };
+	uint32_t window = app_data(a)->window_secs;
+	char path[160], stamp[32], err[256], *buf = NULL;
+	struct flame_palette pal;
 	time_t now = time(NULL);
 	size_t len = 0;
 	struct tm tm;
@@ -468,13 +478,20 @@ unsigned view_export(struct app *a, bool json)
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(path, sizeof path, "kprof-%d-%s.%s", (int)a->src->pid, stamp,
-		 json ? "json" : "folded");
+	if (what == VIEW_FILE_SVG)
+		snprintf(path, sizeof path, "kprof-%d-%s-%s.svg", (int)a->src->pid, stamp,
+			 profile_view_name(v));
+	else
+		snprintf(path, sizeof path, "kprof-%d-%s.%s", (int)a->src->pid, stamp, ext[what]);
+	theme_flame_palette(&a->theme, &pal);
 	/* Render under the lock, write after it: the sampler thread waits on
 	 * the lock, and a slow disk must not stall it. */
 	pthread_mutex_lock(a->src->lock);
-	rc = export_render(json ? export_json : export_folded, a->src->model,
-			   tui_windows[a->window], &buf, &len);
+	if (what == VIEW_FILE_SVG)
+		rc = export_svg_render(a->src->model, window, v, &pal, &buf, &len);
+	else
+		rc = export_render(what == VIEW_FILE_JSON ? export_json : export_folded, a->src->model,
+				   window, &buf, &len);
 	pthread_mutex_unlock(a->src->lock);
 	if (rc < 0)
 		snprintf(err, sizeof err, "cannot export %s: %s", path, strerror(errno));

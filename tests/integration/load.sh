@@ -52,20 +52,8 @@ must_show cpu "$T/cpu.r1" leaf_hot path_alpha "split-w01"
 same_report cpu "$T/cpu.json" "$T/cpu.r1"
 
 # ---- locks -------------------------------------------------------------------
-start_fixture lock_contend "$T/ready.lock" --threads 4 --idle 2 --truth "$T/truth.lock.json"
-lpid=$FIXTURE_PID
-spawn "$KPROF_TOP" -b --trace all --duration 6 -p "$lpid" --snapshot "$T/lock.json" \
-	>"$T/lock.r1" 2>"$T/err"
-kpid=$BG_PID
-wait_attached "$kpid"
-wait_events_settled "$kpid"
-kill -USR1 "$lpid"
-sleep 1   # a fixed length of contention, as in locks.sh
-kill -USR2 "$lpid"
-wait_for_file "$T/truth.lock.json" 10 "lock_contend's truth" "$lpid"
-wait_exit "$kpid" 40
-expect_status "$RC" 0 "kprof-top -b --trace all --duration 6 -p $lpid"
-stop_fixture "$lpid" "$T/truth.lock.json"
+contend_run "$T/truth.lock.json" 6 1 --snapshot "$T/lock.json"
+cp "$T/out" "$T/lock.r1"
 must_show locks "$T/lock.r1" g_ledger "of their time" post_entry
 same_report locks "$T/lock.json" "$T/lock.r1"
 

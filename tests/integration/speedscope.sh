@@ -55,21 +55,7 @@ PY
 log "cpu: ok"
 
 # ---- 2. Lock waits -------------------------------------------------------------
-start_fixture lock_contend "$T/lready" --threads 4 --idle 2 --truth "$T/ltruth.json"
-pid=$FIXTURE_PID
-spawn "$KPROF_TOP" -b --trace all --duration 7 -p "$pid" --speedscope "$T/lock.speedscope.json" \
-	--snapshot "$T/lock.json" >"$T/out" 2>"$T/err"
-kpid=$BG_PID
-wait_attached "$kpid"
-wait_events_settled "$kpid"
-kill -USR1 "$pid"
-# A fixed length of contention (the fixture's measured window).
-sleep 2
-kill -USR2 "$pid"
-wait_for_file "$T/ltruth.json" 10 "lock_contend's truth" "$pid"
-wait_exit "$kpid" 40
-expect_status "$RC" 0 "kprof-top -b --trace all --duration 7 -p $pid --speedscope"
-stop_fixture "$pid" "$T/ltruth.json"
+contend_run "$T/ltruth.json" 7 2 --speedscope "$T/lock.speedscope.json" --snapshot "$T/lock.json"
 case $(snap_mode "$T/lock.json" locks_mode locks_note) in
 traced*) ;;
 *) skip_no_perf "locks_mode is not traced: $(snap_mode "$T/lock.json" locks_mode locks_note)" ;;

@@ -122,21 +122,7 @@ else
 fi
 
 # ---- locks ---------------------------------------------------------------------
-start_fixture lock_contend "$T/lready" --threads 4 --idle 2 --truth "$T/ltruth.json"
-pid=$FIXTURE_PID
-spawn "$KPROF_TOP" -b --trace all --duration 6 -p "$pid" --svg-view locks --svg "$T/locks.svg" \
-	>"$T/out" 2>"$T/err"
-kpid=$BG_PID
-wait_attached "$kpid"
-wait_events_settled "$kpid"
-kill -USR1 "$pid"
-# A fixed stretch of contention, as in locks.sh.
-sleep 2
-kill -USR2 "$pid"
-wait_for_file "$T/ltruth.json" 10 "lock_contend's truth" "$pid"
-wait_exit "$kpid" 40
-expect_status "$RC" 0 "kprof-top -b --svg-view locks -p $pid"
-stop_fixture "$pid" "$T/ltruth.json"
+contend_run "$T/ltruth.json" 6 2 --svg-view locks --svg "$T/locks.svg"
 json_check "$T/locks.svg" <<PY
 $PYHEAD
 root, frames = read_svg(sys.argv[1], fail)
