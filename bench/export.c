@@ -2,7 +2,10 @@
  * folded export of a million samples under one second), and how much
  * memory the model holds.  Prints a Markdown table for docs/performance.md.
  *
- *   make bench/export && bench/export [STACKS] [SAMPLES] */
+ *   make bench/export && bench/export [STACKS] [SAMPLES] [FOLDED-OUT]
+ *
+ * FOLDED-OUT: also write the model's folded stacks there, for a reference
+ * tool to draw the same flame graph (bench/flamegraph.sh). */
 #include "config.h"
 
 #include <stdio.h>
@@ -107,6 +110,13 @@ int main(int argc, char **argv)
 	printf("| speedscope (%.1f MB) | %.1f |\n", bench_size_mb(export_speedscope, m),
 	       bench_time_ms(export_speedscope, m, out));
 	bench_load_diff(m, out);
+	if (argc > 3) {
+		FILE *f = fopen(argv[3], "w");
+		if (!f || export_folded(f, m, 0) != 0 || fclose(f) != 0) {
+			fprintf(stderr, "bench/export: cannot write %s\n", argv[3]);
+			return 1;
+		}
+	}
 	fclose(out);
 	model_free(m);
 	return 0;
