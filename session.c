@@ -309,6 +309,16 @@ static int session_svg(const struct options *o, const struct model *m, char *err
 	return export_svg_to_file(o->svg, m, 0, (enum profile_view)o->svg_view, &pal, err, errlen);
 }
 
+void session_block_signals(sigset_t *sigs, sigset_t *old)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGHUP);
+	sigaddset(sigs, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, sigs, old);
+}
+
 int session_outputs(const struct options *o, const struct model *m)
 {
 	const struct {
@@ -377,12 +387,7 @@ int session_run(const struct options *o)
 
 	/* Signals are taken synchronously by this thread; the sampler thread
 	 * inherits the mask and never sees them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	session_block_signals(&sigs, &old);
 	/* SIGCHLD too, in every thread: the ptrace sampler waits for its
 	 * tracees' stops on a signalfd, and a SIGCHLD this thread took (its
 	 * default is to discard it) would be lost to that. */

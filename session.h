@@ -4,13 +4,18 @@
 #ifndef KPROF_SESSION_H
 #define KPROF_SESSION_H
 
-struct options;
+#include <signal.h>
 
 struct model;
+struct options;
 
 /* Run a session; returns the process exit status (0, 1, 2; 3 for a
  * regression found by --diff --fail-on-regression). */
 int session_run(const struct options *o);
+/* Block SIGINT, SIGTERM, SIGHUP and SIGQUIT (*sigs), keeping the old mask:
+ * the batch wait and the TUI take them synchronously, so the terminal is
+ * restored and the data written on every one of them. */
+void session_block_signals(sigset_t *sigs, sigset_t *old);
 /* The files the options ask for (and the batch report), written from m at
  * the end of a session; 0, or 1 when one could not be written. */
 int session_outputs(const struct options *o, const struct model *m);

@@ -62,7 +62,10 @@ int session_load(const struct options *o)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->batch) {
+		sigset_t sigs, old;
+
 		session_load_label(o, m, label, sizeof label);
+		session_block_signals(&sigs, &old);
 		tui_block_signals();
 		if (tui_run(&(struct tui_source){
 			    .model = m, .lock = &lock, .ctx = NULL,
