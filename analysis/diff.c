@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "diff.h"
 #include "export.h"
@@ -245,18 +246,25 @@ static size_t folded_parse(char *text, size_t len, int side, struct folded_line 
 }
 
 /* Both sides' stacks, one entry per distinct stack; *texts keeps the
- * rendered folded text the entries point into (free both). */
-static size_t diff_stacks(const struct model *before, const struct model *after,
-			  struct folded_line **out, char *texts[2])
+ * rendered folded text the entries point into (free both).  -1 when a
+ * side could not be rendered: a differential with one side missing would
+ * look like everything changed. */
+static ssize_t diff_stacks(const struct model *before, const struct model *after,
+			   struct folded_line **out, char *texts[2])
 {
 	const struct model *side[2] = { before, after };
 	struct folded_line *v = NULL;
 	size_t n = 0, cap = 0, len, m = 0;
 
+	texts[0] = texts[1] = NULL;
+	*out = NULL;
 	for (int s = 0; s < 2; s++) {
-		texts[s] = NULL;
-		if (export_render(export_folded, side[s], 0, &texts[s], &len) < 0)
-			continue;
+		if (export_render(export_folded, side[s], 0, &texts[s], &len) < 0) {
+			free(v);
+			free(texts[0]);
+			texts[0] = NULL;
+			return -1;
+		}
 		n = folded_parse(texts[s], len, s, &v, n, &cap);
 	}
 	if (n)
@@ -270,16 +278,18 @@ static size_t diff_stacks(const struct model *before, const struct model *after,
 		}
 	}
 	*out = v;
-	return m;
+	return (ssize_t)m;
 }
 
 int diff_folded(FILE *f, const struct model *before, const struct model *after)
 {
 	struct folded_line *v;
 	char *texts[2];
-	size_t n = diff_stacks(before, after, &v, texts);
+	ssize_t n = diff_stacks(before, after, &v, texts);
 
-	for (size_t i = 0; i < n; i++)
+	if (n < 0)
+		return -1;
+	for (ssize_t i = 0; i < n; i++)
 		fprintf(f, "%.*s %" PRIu64 " %" PRIu64 "\n", (int)v[i].len, v[i].stack,
 			v[i].count[0], v[i].count[1]);
 	free(v);
@@ -292,12 +302,16 @@ int diff_svg(FILE *f, const struct model *before, const struct model *after)
 {
 	struct folded_line *v;
 	char *texts[2], title[320];
-	size_t n = diff_stacks(before, after, &v, texts), maxf = 0;
-	struct flame *fl = flame_new();
+	ssize_t n = diff_stacks(before, after, &v, texts);
+	size_t maxf = 0;
+	struct flame *fl;
 	const char **frames = NULL;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
+	if (n < 0)
+		return -1;
+	fl = flame_new();
+	for (ssize_t i = 0; i < n; i++) {
 		size_t nf = 0;
 		char *copy = xstrndup(v[i].stack, v[i].len), *save = NULL;
 

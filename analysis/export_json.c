@@ -290,11 +290,10 @@ static char *json_alloc_note(const struct model *m, const char *mode, const stru
 }
 
 /* alloc: RSS, its breakdown and trend from the once-a-second readings,
- * leak suspicion from the trend's fit, and the call sites (top
- * JSON_ALLOC_SITES, ranked as alloc_sites ranks them).  A number that is
- * unknown stays 0 (the core keys are numbers) and the *_known flags and
- * the note say so. */
-#define JSON_ALLOC_SITES 100
+ * leak suspicion from the trend's fit, and every call site, ranked as
+ * alloc_sites ranks them (the model keeps at most ALLOC_MAX_SITES, so a
+ * reload gets them all back).  A number that is unknown stays 0 (the core
+ * keys are numbers) and the *_known flags and the note say so. */
 static json_t *json_alloc(const struct model *m, json_t **names, const struct usage_rates *u,
 			  uint32_t window_secs)
 {
@@ -315,7 +314,7 @@ static json_t *json_alloc(const struct model *m, json_t **names, const struct us
 	json_object_set_new(alloc, "rss_fit_r2", json_real(u->rss_fit_r2));
 	json_object_set_new(alloc, "leak_suspect", json_boolean(u->leak_suspect));
 	json_object_set_new(alloc, "leak_reason", json_str(u->leak_reason));
-	for (size_t i = 0; i < n && i < JSON_ALLOC_SITES; i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "frames", json_site_frames(m, names, &v[i]));
 		if (!v[i].other)

@@ -104,7 +104,9 @@ static void pprof_samples(struct pprof *w, const struct model *m, const struct p
 			w->ids[k] = (uint64_t)fr[nf - 1 - k] + 1;
 		for (size_t t = 0; t < PPROF_NTYPES; t++) {
 			uint64_t v = pprof_types[t].view == p->view ? p->samples[i].value : 0;
-			values[t] = clamp_i64(pprof_types[t].times_period ? v * p->period_ns : v);
+			if (pprof_types[t].times_period)
+				v = p->period_ns && v > INT64_MAX / p->period_ns ? INT64_MAX : v * p->period_ns;
+			values[t] = clamp_i64(v);
 		}
 		pbuf_reset(&w->msg);
 		pbuf_packed(&w->msg, PB_SAMPLE_LOCATION_ID, w->ids, nf);
@@ -191,9 +193,9 @@ static void pprof_header(struct pprof *w, const struct model *m, const struct pr
 	if (cpu->period_ns)
 		pbuf_uint(&w->out, PB_PROFILE_PERIOD, cpu->period_ns);
 	if (m->target.start_epoch_s > 0)
-		pbuf_uint(&w->out, PB_PROFILE_TIME_NANOS, (uint64_t)(m->target.start_epoch_s * 1e9));
+		pbuf_uint(&w->out, PB_PROFILE_TIME_NANOS, clamp_i64(u64_of_double(m->target.start_epoch_s * 1e9)));
 	if (dur > 0)
-		pbuf_uint(&w->out, PB_PROFILE_DURATION_NANOS, (uint64_t)(dur * 1e9));
+		pbuf_uint(&w->out, PB_PROFILE_DURATION_NANOS, clamp_i64(u64_of_double(dur * 1e9)));
 	pbuf_uint(&w->out, PB_PROFILE_COMMENT, pprof_str(w, "made by " PACKAGE_STRING));
 	snprintf(target, target_len, "target: pid %u %s", m->target.pid, m->target.command);
 	pbuf_uint(&w->out, PB_PROFILE_COMMENT, pprof_str(w, target));

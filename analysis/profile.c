@@ -185,13 +185,16 @@ size_t profile_frames(const struct profile *p, const struct model *m, size_t i,
 		      const char **names, size_t max)
 {
 	const struct profile_sample *s = &p->samples[i];
-	uint32_t nf = 0;
+	uint32_t nf = 0, skip = 0;
 	const uint32_t *fr = NULL;
 	size_t k = 0;
 
 	if (s->stack != PROFILE_NO_STACK)
 		fr = stacks_frames(m->stacks, s->stack, &nf);
-	for (uint32_t j = 0; j < nf && k < max; j++) {
+	/* Too deep: cut at the root end; the leaves are what matter. */
+	if (nf + (s->leaf != NULL) > max)
+		skip = (uint32_t)MIN((size_t)nf, nf + (s->leaf != NULL) - max);
+	for (uint32_t j = skip; j < nf && k < max; j++) {
 		const struct func *fn = funcs_get(m->funcs, fr[j]);
 		names[k++] = fn ? fn->name : "[unknown]";
 	}

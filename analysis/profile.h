@@ -44,8 +44,9 @@ size_t profile_build(struct profile *p, const struct model *m, enum profile_view
 		     uint32_t window_secs);
 void profile_fini(struct profile *p);
 /* The frames of sample i, root first, as names: the model's function
- * names then the leaf.  names[] has room for at most max; returns the
- * count.  A stack with no frame gives "[unknown]". */
+ * names then the leaf.  names[] has room for at most max (a deeper stack
+ * loses frames at its root end); returns the count.  A stack with no frame
+ * gives "[unknown]". */
 size_t profile_frames(const struct profile *p, const struct model *m, size_t i,
 		      const char **names, size_t max);
 /* "cpu" → PROFILE_CPU...; -1 when unknown. */

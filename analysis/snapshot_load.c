@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "model.h"
 #include "snapshot_load.h"
@@ -201,7 +200,9 @@ static bool ld_stack(struct ld *l, const json_t *o, const char *where, uint32_t 
 		return false;
 	}
 	xgrow(&l->frames, &l->frames_cap, n ? n : 1, sizeof *l->frames);
-	if (l->have_ids && ids) {
+	if (l->have_ids) {
+		/* Names alone would intern second copies of functions the
+		 * "functions" table already holds, under another module. */
 		if (!json_is_array(ids) || json_array_size(ids) != n) {
 			ld_bad(l, where, "frame_ids", "an array as long as frames");
 			return false;
@@ -297,7 +298,7 @@ static void ld_stats(struct ld *l, const json_t *root)
 	if (p && json_object_get(p, "cpu_ns"))
 		st->profiler_cpu_ns = get_u64(l, p, "cpu_ns", "profiler", false, 0);
 	else if (p)
-		st->profiler_cpu_ns = (uint64_t)(MAX(get_real(l, p, "cpu_s", "profiler", false), 0.0) * 1e9 + 0.5);
+		st->profiler_cpu_ns = u64_of_double(get_real(l, p, "cpu_s", "profiler", false) * 1e9);
 	if (c) {
 		l->m->start_ns = get_u64(l, c, "start_ns", "clock", true, 0);
 		l->m->now_ns = get_u64(l, c, "now_ns", "clock", true, 0);
@@ -420,10 +421,15 @@ static void ld_cpu(struct ld *l, const json_t *root)
 					"[tid, count] pairs: " DAMAGED, i);
 				return;
 			}
+			if (__builtin_add_overflow(placed, (uint64_t)json_integer_value(c), &placed) ||
+			    placed > count) {
+				ld_fail(l, "cpu.stacks[%zu].threads counts more samples than the stack's "
+					"count: " DAMAGED, i);
+				return;
+			}
 			if (json_integer_value(c) > 0)
 				model_add_stack(l->m, when, (uint32_t)json_integer_value(tid), fr, nf,
 						(uint64_t)json_integer_value(c));
-			placed += (uint64_t)json_integer_value(c);
 		}
 		/* Samples no thread is named for (a file from before the key). */
 		if (count > placed)

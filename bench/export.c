@@ -13,6 +13,7 @@
 
 #include "analysis/diff.h"
 #include "analysis/export.h"
+#include "analysis/findings.h"
 #include "analysis/model.h"
 #include "analysis/profile.h"
 #include "analysis/snapshot_load.h"
@@ -45,6 +46,24 @@ static double bench_size_mb(export_fn *fn, const struct model *m)
 		return -1;
 	free(buf);
 	return (double)len / 1e6;
+}
+
+/* The rules run under the model lock on every refresh while the Findings
+ * pane is shown. */
+static void bench_findings(const struct model *m)
+{
+	double best = 1e18;
+	size_t n = 0;
+
+	for (int i = 0; i < RUNS; i++) {
+		struct finding *v;
+		uint64_t t0 = clock_monotonic_ns();
+		n = findings_eval(m, 0, &v);
+		double ms = (double)(clock_monotonic_ns() - t0) / 1e6;
+		best = ms < best ? ms : best;
+		free(v);
+	}
+	printf("| findings (%zu found) | %.1f |\n", n, best);
 }
 
 /* --load: the snapshot read back into a model (best of RUNS), and --diff
@@ -109,6 +128,7 @@ int main(int argc, char **argv)
 	       bench_time_ms(export_pprof, m, out));
 	printf("| speedscope (%.1f MB) | %.1f |\n", bench_size_mb(export_speedscope, m),
 	       bench_time_ms(export_speedscope, m, out));
+	bench_findings(m);
 	bench_load_diff(m, out);
 	if (argc > 3) {
 		FILE *f = fopen(argv[3], "w");
