@@ -2,7 +2,9 @@
  * was pressed are kept, the view then shows the samples since the mark,
  * and the CPU pane each function's change against the kept shares with
  * --diff's verdicts (analysis/diff.c), so "what changed since I flipped
- * that switch" needs no second run.  b again clears it. */
+ * that switch" needs no second run.  Locks and I/O count from the start,
+ * so their totals at the mark are kept too, for a "since b" column.  b
+ * again clears it. */
 #include "config.h"
 
 #include <math.h>
@@ -16,6 +18,8 @@
 static void baseline_clear(struct app *a)
 {
 	free(a->baseline.self);
+	free(a->baseline.locks);
+	free(a->baseline.fds);
 	memset(&a->baseline, 0, sizeof a->baseline);
 }
 
@@ -41,6 +45,7 @@ unsigned baseline_toggle(struct app *a)
 	b->samples = d->window_samples;
 	b->window_secs = d->window_secs;
 	b->mark_s = d->duration_s;
+	tui_data_mark(a->src, b);
 	b->set = true;
 	app_status(a, THEME_STATUS, "baseline: %llu samples kept; the view now shows what came "
 		   "after, the CPU pane the change (b again: clear)", (unsigned long long)b->samples);
@@ -76,4 +81,31 @@ enum diff_verdict baseline_change(const struct app *a, uint32_t func, uint64_t s
 void baseline_fini(struct app *a)
 {
 	baseline_clear(a);
+}
+
+static uint64_t baseline_since(const struct tui_mark *v, size_t n, uint64_t key, uint64_t now)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Not there at the mark: all of it came after. */
+	if (lo == n || v[lo].key != key)
+		return now;
+	return now > v[lo].value ? now - v[lo].value : 0;
+}
+
+uint64_t baseline_lock_since(const struct app *a, uint64_t addr, uint64_t wait_ns)
+{
+	return baseline_since(a->baseline.locks, a->baseline.nlocks, addr, wait_ns);
+}
+
+uint64_t baseline_fd_since(const struct app *a, uint64_t key, uint64_t bytes)
+{
+	return baseline_since(a->baseline.fds, a->baseline.nfds, key, bytes);
 }

@@ -558,6 +558,35 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 		data_rates(d, prev, src->frequency);
 }
 
+static int data_mark_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct tui_mark *)a)->key, y = ((const struct tui_mark *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
+void tui_data_mark(const struct tui_source *src, struct tui_baseline *b)
+{
+	const struct model *m = src->model;
+
+	pthread_mutex_lock(src->lock);
+	b->nlocks = locks_count(m->locks);
+	b->locks = xcalloc(b->nlocks ? b->nlocks : 1, sizeof *b->locks);
+	for (size_t i = 0; i < b->nlocks; i++) {
+		const struct lock_info *li = locks_at(m->locks, i);
+		b->locks[i] = (struct tui_mark){ li->addr, li->wait_ns };
+	}
+	b->nfds = io_fd_count(m->io);
+	b->fds = xcalloc(b->nfds ? b->nfds : 1, sizeof *b->fds);
+	for (size_t i = 0; i < b->nfds; i++) {
+		const struct io_fd *f = io_fd_at(m->io, i);
+		b->fds[i] = (struct tui_mark){ data_fd_key(f), f->read_bytes + f->write_bytes };
+	}
+	pthread_mutex_unlock(src->lock);
+	qsort(b->locks, b->nlocks, sizeof *b->locks, data_mark_cmp);
+	qsort(b->fds, b->nfds, sizeof *b->fds, data_mark_cmp);
+}
+
 void tui_data_fini(struct tui_data *d)
 {
 	free(d->findings);

@@ -180,8 +180,9 @@ static const struct key_binding key_table[] = {
 	{ 't', "t", KEYS_GLOBAL, "CPU pane split by thread: a row per thread and function "
 	  "(perf top --sort tid,sym); again: not split", k_split, NULL },
 	{ 'b', "b", KEYS_GLOBAL, "baseline: keep the CPU shares shown now; the view then shows "
-	  "what came after and the CPU pane each function's change (REGRESSION, WARNING, "
-	  "IMPROVED as --diff says them); again: clear", k_baseline, NULL },
+	  "what came after, the CPU pane each function's change (REGRESSION, WARNING, "
+	  "IMPROVED as --diff says them), Locks and I/O the wait and bytes since b; again: clear",
+	  k_baseline, NULL },
 	{ 'e', "e", KEYS_GLOBAL, "write a JSON snapshot to kprof-PID-TIME.json", k_json, "JSON" },
 	{ 'f', "f", KEYS_GLOBAL, "write folded stacks to kprof-PID-TIME.folded", k_folded, "Folded" },
 	{ 's', "s", KEYS_GLOBAL, "write the pane's flame graph (SVG, in the theme's colours) to "

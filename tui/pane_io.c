@@ -13,7 +13,7 @@
 #include "tui.h"
 #include "../analysis/usage.h"
 
-enum { COL_READ, COL_WRITE, COL_CALLS, COL_MEAN, COL_TIME, COL_TOTAL, COL_FD, COL_NAME };
+enum { COL_READ, COL_WRITE, COL_CALLS, COL_MEAN, COL_TIME, COL_TOTAL, COL_SINCE, COL_FD, COL_NAME };
 
 static const struct pane_column io_cols[] = {
 	[COL_READ] = { "READ/s", 9, true, false },
@@ -22,6 +22,7 @@ static const struct pane_column io_cols[] = {
 	[COL_MEAN] = { "B/CALL", 8, true, false },
 	[COL_TIME] = { "TIME IN", 9, true, false },
 	[COL_TOTAL] = { "TOTAL", 9, true, false },
+	[COL_SINCE] = { "SINCE b", 9, true, false },
 	[COL_FD] = { "FD", 5, true, true },
 	[COL_NAME] = { "FILE", 0, false, true },
 };
@@ -85,6 +86,9 @@ static int io_cmp(const struct app *a, int col, size_t i, size_t j)
 				     y->info.read_ns + y->info.write_ns);
 	case COL_TOTAL:
 		return panes_cmp_u64(fd_bytes(&x->info), fd_bytes(&y->info));
+	case COL_SINCE:
+		return panes_cmp_u64(baseline_fd_since(a, x->key, fd_bytes(&x->info)),
+				     baseline_fd_since(a, y->key, fd_bytes(&y->info)));
 	case COL_FD:
 		return (x->info.fd > y->info.fd) - (x->info.fd < y->info.fd);
 	case COL_NAME:
@@ -130,6 +134,9 @@ static void io_cell(const struct app *a, size_t i, int col, char *buf, size_t le
 	case COL_TOTAL:
 		usage_format_bytes((double)fd_bytes(fi), buf, len);
 		break;
+	case COL_SINCE:
+		usage_format_bytes((double)baseline_fd_since(a, f->key, fd_bytes(fi)), buf, len);
+		break;
 	case COL_FD:
 		snprintf(buf, len, "%" PRId32, fi->fd);
 		break;
@@ -151,6 +158,12 @@ static const char *io_label(const struct app *a, size_t i)
 	return fd_at(a, i)->info.name;
 }
 
+/* Bytes since the mark, once b has set one. */
+static bool io_shown(const struct app *a, int col)
+{
+	return col != COL_SINCE || a->baseline.set;
+}
+
 const struct pane pane_io = {
 	.name = "I/O",
 	.cols = io_cols,
@@ -163,4 +176,5 @@ const struct pane pane_io = {
 	.id = io_id,
 	.label = io_label,
 	.drill = TUI_DRILL_FD,
+	.shown = io_shown,
 };

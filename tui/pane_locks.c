@@ -11,10 +11,11 @@
 #include "panes.h"
 #include "tui.h"
 
-enum { COL_WAIT, COL_PCT, COL_MAX, COL_WAITS, COL_THREADS, COL_WAKES, COL_KIND, COL_LOCK };
+enum { COL_WAIT, COL_SINCE, COL_PCT, COL_MAX, COL_WAITS, COL_THREADS, COL_WAKES, COL_KIND, COL_LOCK };
 
 static const struct pane_column lock_cols[] = {
 	[COL_WAIT] = { "TOTAL WAIT", 11, true, false },
+	[COL_SINCE] = { "SINCE b", 9, true, false },
 	[COL_PCT] = { "WAIT%", 6, true, false },
 	[COL_MAX] = { "MAX WAIT", 9, true, false },
 	[COL_WAITS] = { "WAITS", 9, true, false },
@@ -52,6 +53,9 @@ static int locks_cmp(const struct app *a, int col, size_t i, size_t j)
 	switch (col) {
 	case COL_WAIT:
 		return panes_cmp_u64(x->wait_ns, y->wait_ns);
+	case COL_SINCE:
+		return panes_cmp_u64(baseline_lock_since(a, x->addr, x->wait_ns),
+				     baseline_lock_since(a, y->addr, y->wait_ns));
 	case COL_PCT:
 		return panes_cmp_double(lock_at(a, i)->wait_pct, lock_at(a, j)->wait_pct);
 	case COL_MAX:
@@ -84,6 +88,9 @@ static void locks_cell(const struct app *a, size_t i, int col, char *buf, size_t
 		if (!idle)
 			*slot = panes_share_slot(l->wait_pct);
 		break;
+	case COL_SINCE:
+		panes_format_ns(baseline_lock_since(a, li->addr, li->wait_ns), buf, len);
+		break;
 	case COL_PCT:
 		snprintf(buf, len, "%.0f %%", l->wait_pct);
 		if (!idle)
@@ -110,6 +117,12 @@ static void locks_cell(const struct app *a, size_t i, int col, char *buf, size_t
 	}
 }
 
+/* Wait since the mark, once b has set one. */
+static bool locks_shown(const struct app *a, int col)
+{
+	return col != COL_SINCE || a->baseline.set;
+}
+
 /* The futex address: the row's identity and the drill-down's key. */
 static uint64_t locks_id(const struct app *a, size_t i)
 {
@@ -133,4 +146,5 @@ const struct pane pane_locks = {
 	.id = locks_id,
 	.label = locks_label,
 	.drill = TUI_DRILL_LOCK,
+	.shown = locks_shown,
 };

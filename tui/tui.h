@@ -185,6 +185,10 @@ struct tui_data {
 void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 		   const struct tui_source *src, uint32_t window_secs);
 void tui_data_fini(struct tui_data *d);
+/* The baseline's lock and fd totals, read from the model now (under its
+ * lock), whatever the current copy holds. */
+struct tui_baseline;
+void tui_data_mark(const struct tui_source *src, struct tui_baseline *b);
 const char *tui_data_func_name(const struct tui_data *d, uint32_t func);
 const char *tui_data_func_module(const struct tui_data *d, uint32_t func);
 /* Whether d holds the call sites of drill/key (a drill waits for a copy). */
@@ -284,6 +288,10 @@ struct app {
 		uint64_t samples;         /* samples in it */
 		uint64_t *self;           /* self samples per function id */
 		uint32_t nfuncs;
+		/* Lock wait and fd bytes at the mark (they count from the
+		 * start), sorted by key: (addr, wait ns), (row key, bytes). */
+		struct tui_mark { uint64_t key, value; } *locks, *fds;
+		size_t nlocks, nfds;
 	} baseline;
 	bool split;               /* CPU pane: a row per (thread, function) */
 	bool frozen;
@@ -312,6 +320,10 @@ uint32_t baseline_window(const struct app *a, uint32_t window_secs);
 enum diff_verdict baseline_change(const struct app *a, uint32_t func, uint64_t self,
 				  double *delta_pts);
 void baseline_fini(struct app *a);
+/* What value (a lock's wait ns by its address, an fd row's bytes by its
+ * key) grew by since the mark. */
+uint64_t baseline_lock_since(const struct app *a, uint64_t addr, uint64_t wait_ns);
+uint64_t baseline_fd_since(const struct app *a, uint64_t key, uint64_t bytes);
 
 /* A message for the status line (view.c). */
 void app_status(struct app *a, int slot, const char *fmt, ...) ATTR_FORMAT(printf, 3, 4);
