@@ -80,12 +80,26 @@ static void render(struct svg *svg, const struct flame *fl, const struct flame_s
 	}
 }
 
-static const struct frame *find(const struct svg *svg, const char *name, size_t nth)
+static const struct frame *lookup(const struct svg *svg, const char *name, size_t nth)
 {
 	for (size_t i = 0; i < svg->n; i++)
 		if (strcmp(svg->f[i].name, name) == 0 && nth-- == 0)
 			return &svg->f[i];
 	return NULL;
+}
+
+/* A frame that must be there: the test fails here when it is not (and
+ * the compiler sees no NULL to dereference after). */
+static const struct frame *find(const struct svg *svg, const char *name, size_t nth)
+{
+	static const struct frame none;
+	const struct frame *f = lookup(svg, name, nth);
+
+	if (!f) {
+		fail_msg("no frame %s #%zu", name, nth);
+		return &none;
+	}
+	return f;
 }
 
 static size_t count_named(const struct svg *svg, const char *name)
@@ -192,8 +206,8 @@ static void test_min_width(void **state)
 	render(&svg, fl, &plain);
 	assert_non_null(find(&svg, "big", 0));
 	assert_non_null(find(&svg, "small", 0));
-	assert_null(find(&svg, "tiny", 0));
-	assert_null(find(&svg, "t3", 0));
+	assert_null(lookup(&svg, "tiny", 0));
+	assert_null(lookup(&svg, "t3", 0));
 	assert_int_equal(svg.n, 4);
 	note = strstr(svg.text, "id=\"note\"");
 	assert_non_null(note);
