@@ -106,7 +106,7 @@ static size_t count_named(const struct svg *svg, const char *name)
 {
 	size_t n = 0;
 
-	while (find(svg, name, n))
+	while (lookup(svg, name, n))
 		n++;
 	return n;
 }
