@@ -72,6 +72,9 @@ static const struct option_def options_table[] = {
 	  "unwind copied user stacks (default) or use frame-pointer callchains", 0 },
 	{ "stack-size", 0, OPT_UINT, "BYTES", OFF(stack_bytes), 1024, 65000, NULL,
 	  "user stack bytes copied per sample in dwarf mode (default 8192)", 8192 },
+	{ "mmap-pages", 'm', OPT_UINT, "PAGES", OFF(mmap_pages), 1, 65536, NULL,
+	  "data pages per CPU ring buffer, a power of 2 (default 1024 with dwarf "
+	  "stacks, 64 with fp; more loses fewer samples in bursts)", 0 },
 	{ "trace", 0, OPT_CHOICE, "auto|all|locks|io|none", OFF(trace), 0, 0, trace_choices,
 	  "trace futex waits and read/write-family syscalls; auto (default) stops "
 	  "when that would slow the target over 5 %", 0 },
@@ -169,6 +172,11 @@ static int options_check(struct options *o, char *err, size_t errlen)
 			return -1;
 		}
 		return 0;
+	}
+	if (o->mmap_pages & (o->mmap_pages - 1)) {
+		snprintf(err, errlen, "--mmap-pages: %u is not a power of 2 (the kernel's rule for "
+			 "perf rings): try %u", o->mmap_pages, 1u << (31 - __builtin_clz(o->mmap_pages)));
+		return -1;
 	}
 	if (o->fail_on_regression) {
 		snprintf(err, errlen, "--fail-on-regression goes with --diff BEFORE AFTER");

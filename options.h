@@ -34,6 +34,7 @@ struct options {
 	bool fail_on_regression; /* --diff: exit 3 when a function regressed */
 	int call_graph;          /* enum call_graph */
 	unsigned stack_bytes;
+	unsigned mmap_pages;     /* data pages per CPU ring; 0: the default */
 	int trace;               /* enum trace_what */
 	bool alloc_sites;        /* uprobes on malloc/free in attach mode */
 	unsigned alloc_sample_kib;   /* one sampled allocation per this many KiB */

@@ -404,6 +404,7 @@ int session_run(const struct options *o)
 		.backend = o->backend == BACKEND_PTRACE ? SAMPLER_BACKEND_PTRACE
 			   : o->backend == BACKEND_PERF ? SAMPLER_BACKEND_PERF : SAMPLER_BACKEND_AUTO,
 		.dwarf = o->call_graph == CALL_GRAPH_DWARF, .stack_bytes = o->stack_bytes,
+		.ring_pages = o->mmap_pages,
 		.trace_locks = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_LOCKS,
 		.trace_io = o->trace == TRACE_AUTO || o->trace == TRACE_ALL || o->trace == TRACE_IO,
 		.trace_guard = o->trace == TRACE_AUTO,

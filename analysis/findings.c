@@ -291,8 +291,8 @@ static void rule_lost(struct fctx *c)
 	snprintf(f->evidence, sizeof f->evidence, "the kernel dropped %" PRIu64 " of %" PRIu64
 		 " records (%.1f %%): the profile misses that share", m->stats.lost, all, pct);
 	snprintf(f->recommendation, sizeof f->recommendation,
-		 "lower -F (now %u Hz), or use --call-graph fp or a smaller --stack-size: fewer, "
-		 "smaller records drain in time", m->target.frequency);
+		 "lower -F (now %u Hz), give the rings more pages (-m), or use --call-graph fp or "
+		 "a smaller --stack-size: fewer, smaller records drain in time", m->target.frequency);
 }
 
 /* One finding per function that keeps memory (the heaviest of its

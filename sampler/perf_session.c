@@ -249,6 +249,8 @@ static void session_record(struct perf_session *s, const struct perf_event_heade
 
 static size_t session_ring_pages(const struct perf_session *s)
 {
+	if (s->cfg.ring_pages)
+		return s->cfg.ring_pages;
 	if (s->cfg.dwarf)
 		return RING_PAGES_DWARF;
 	return s->trace_asked ? RING_PAGES_FP_TRACE : RING_PAGES_FP;

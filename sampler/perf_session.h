@@ -20,6 +20,7 @@ struct perf_session_config {
 	unsigned frequency;    /* samples per second per thread */
 	bool dwarf;            /* registers + user stack; else FP callchains */
 	uint32_t stack_bytes;  /* user stack copied per sample (DWARF mode) */
+	uint32_t ring_pages;   /* data pages per CPU ring (a power of 2); 0: default */
 	bool trace_locks;      /* futex enter/exit tracepoints */
 	bool trace_io;         /* read/write family, close and dup tracepoints */
 	bool faults;           /* sampled page faults with stacks */

@@ -677,7 +677,7 @@ struct sampler *sampler_start(const struct sampler_config *cfg, event_sink_fn *s
 	struct perf_session_config pc = {
 		.pid = cfg->pid, .launched = cfg->launch != NULL,
 		.frequency = cfg->frequency ? cfg->frequency : SAMPLER_PERF_DEFAULT_HZ,
-		.dwarf = cfg->dwarf, .stack_bytes = cfg->stack_bytes,
+		.dwarf = cfg->dwarf, .stack_bytes = cfg->stack_bytes, .ring_pages = cfg->ring_pages,
 		.trace_locks = cfg->trace_locks, .trace_io = cfg->trace_io,
 		.faults = cfg->faults, .alloc_sites = cfg->alloc_sites && !cfg->launch,
 	};

@@ -31,6 +31,7 @@ struct sampler_config {
 	unsigned frequency;      /* 0: the backend's default */
 	bool dwarf;
 	uint32_t stack_bytes;
+	uint32_t ring_pages;     /* data pages per CPU ring; 0: the default */
 	bool trace_locks;        /* futex waits: tracepoints, else /proc sampling */
 	bool trace_io;           /* per-fd I/O: syscall tracepoints, else counters */
 	/* Stop tracing when it costs the target more than its budget (then

@@ -17,6 +17,8 @@
 #     nothing on churn;
 #   - io_rates writing 64 B 5000 times a second: small-io on its out.dat,
 #     the rate within ±15 % of the fixture's and the mean 64 B;
+#   - cpu_split_nofp with rings too small for one sample (-m 2):
+#     lost-samples, critical, its numbers the snapshot's;
 #   - quiet_work (20 equal functions, half asleep, 64 KiB writes), after
 #     checking from its truth that it was quiet and that the profile had
 #     enough samples for the rules to be eligible: no finding at all, and
@@ -171,6 +173,30 @@ m = number(r"(\d+) writes/s of (\d+) B on average", f["evidence"], "write rate")
 near("writes/s", float(m.group(1)), w["calls"] / w["seconds"], 0.15)
 if int(m.group(2)) != w["chunk"]:
     bad("mean write %s B, the fixture wrote %d B each" % (m.group(2), w["chunk"]))
+report()
+PY
+
+# ---- lost samples ---------------------------------------------------------------
+# Rings of 2 pages (8 KiB) cannot hold one DWARF sample (8 KiB of stack and
+# the registers): the kernel drops every sample and counts it lost.
+run_kprof 60 -b -m 2 -F 499 --snapshot "$T/lost.json" -- "$FIXTURES/cpu_split_nofp" \
+	--seconds 3 --threads 2 --truth "$T/lost_truth.json"
+expect_status "$RC" 0 "kprof-top -b -m 2 -- cpu_split_nofp"
+check "$T/lost.json" "$T/out" "$T/lost_truth.json" <<'PY'
+snap, truth = load(sys.argv[1]), load(sys.argv[3])
+fs = findings_of(snap, sys.argv[2])
+f = only(fs, "lost-samples", lambda s: s == "the profile", "the profile")
+lost, taken = snap["samples"]["lost"], snap["samples"]["taken"]
+m = number(r"dropped (\d+) of (\d+) records \(([0-9.]+) %\)", f["evidence"], "lost numbers")
+if int(m.group(1)) != lost or int(m.group(2)) != lost + taken:
+    bad("evidence %r, the snapshot: %d lost of %d" % (f["evidence"], lost, lost + taken))
+# The fixture's CPU time at 499 Hz is about how many samples there were to lose.
+want = 499 * sum(t["cpu_s"] for t in truth["per_thread"])
+note("lost %d of %d records; the fixture's threads ran for about %.0f samples at 499 Hz" % (lost, lost + taken, want))
+if lost < 0.5 * want:
+    bad("only %d lost, the fixture ran for about %.0f samples: the ring held them?" % (lost, want))
+if f["severity"] != "critical":
+    bad("all samples lost is %r, not critical" % f["severity"])
 report()
 PY
 
