@@ -532,6 +532,26 @@ expect_screen() {
 	wait_until "$2" on_screen "$1" || fail "$3: '$1' not on screen within $2 s; screen:
 $(screen)"
 }
+# tmux_run WIDTH COMMAND: COMMAND (a shell line that runs kprof-top
+# attached to a target) in the session kp of WIDTH x 40; sets kpid once
+# kprof-top has attached.
+tmux_run() {
+	tm new-session -d -s kp -x "$1" -y 40 "$2"
+	tm set-option -w -t kp remain-on-exit on
+	_shpid=$(tm display-message -p -t kp '#{pane_pid}')
+	wait_until 5 _tmux_kprof_started || fail "kprof-top did not start in tmux"
+	track_pid "$kpid"
+	wait_attached "$kpid"
+}
+# tmux_attach DIR WIDTH PID: kprof-top -p PID -d 0.5 run from DIR (where
+# its e/f/s files go).  -d 0.5: refreshes come quickly, so waits stay
+# short.  The shell in the pane writes kprof-top's exit status to
+# $T/status (tmux itself does not always learn it), its stderr goes to
+# $T/err.
+tmux_attach() {
+	tmux_run "$2" "cd '$1' && LANG=C.UTF-8 '$KPROF_TOP' -p $3 -d 0.5 2>'$T/err'; echo \$? >'$T/status'"
+}
+_tmux_kprof_started() { kpid=$(pgrep -P "$_shpid" -x kprof-top) && [ -n "$kpid" ]; }
 tmux_cleanup() {
 	_tui_rc=$?
 	tm kill-server 2>/dev/null || true

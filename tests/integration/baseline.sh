@@ -16,14 +16,7 @@ start_fixture cpu_split_nofp "$T/ready" --seconds 60 --threads 2 --ratio 70 --ra
 	--truth "$T/truth.json"
 pid=$FIXTURE_PID
 
-tm new-session -d -s kp -x 140 -y 40 \
-	"cd '$T' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 2>'$T/err'; echo \$? >'$T/status'"
-tm set-option -w -t kp remain-on-exit on
-shpid=$(tm display-message -p -t kp '#{pane_pid}')
-_kprof_started() { kpid=$(pgrep -P "$shpid" -x kprof-top) && [ -n "$kpid" ]; }
-wait_until 5 _kprof_started || fail "kprof-top did not start in tmux"
-track_pid "$kpid"
-wait_attached "$kpid"
+tmux_attach "$T" 140 "$pid"
 expect_screen leaf_cold 15 "CPU pane"
 # A full 5 s window of the 70/30 split to keep.
 sleep 5

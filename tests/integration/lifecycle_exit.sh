@@ -60,13 +60,7 @@ d="$T/tui"
 mkdir "$d"
 start_fixture cpu_split_nofp "$d/ready" --seconds 300 --threads 2 --truth "$d/truth.json"
 pid=$FIXTURE_PID
-tm new-session -d -s kp -x 120 -y 40 \
-	"cd '$d' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 2>'$d/err'; echo \$? >'$d/status'; exec sleep 60"
-shpid=$(tm display-message -p -t kp '#{pane_pid}')
-_kprof_started() { kpid=$(pgrep -P "$shpid" -x kprof-top) && [ -n "$kpid" ]; }
-wait_until 5 _kprof_started || fail "kprof-top did not start in tmux"
-track_pid "$kpid"
-wait_attached "$kpid"
+tmux_run 120 "cd '$d' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 2>'$d/err'; echo \$? >'$d/status'; exec sleep 60"
 wait_until 15 on_screen leaf_hot || fail "TUI: leaf_hot not on screen:
 $(screen)"
 kill -KILL "$pid"

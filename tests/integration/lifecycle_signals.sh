@@ -63,15 +63,9 @@ for sig in INT TERM HUP; do
 	d="$T/tui-$sig"
 	mkdir "$d"
 	# After kprof-top: its status, then the terminal's modes as it left them.
-	tm new-session -d -s kp -x 120 -y 40 \
-		"cd '$d' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 --trace all --alloc-sites \
+	tmux_run 120 "cd '$d' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 --trace all --alloc-sites \
 --snapshot s.json --folded s.folded 2>'$d/err'; echo \$? >'$d/status'; stty -a >'$d/stty'; \
 echo kprof-top-done; exec sleep 60"
-	shpid=$(tm display-message -p -t kp '#{pane_pid}')
-	_kprof_started() { kpid=$(pgrep -P "$shpid" -x kprof-top) && [ -n "$kpid" ]; }
-	wait_until 5 _kprof_started || fail "kprof-top did not start in tmux"
-	track_pid "$kpid"
-	wait_attached "$kpid"
 	wait_until 15 on_screen leaf_hot || fail "TUI SIG$sig: leaf_hot not on screen:
 $(screen)"
 	[ "$(tm display-message -p -t kp '#{alternate_on}')" = 1 ] ||

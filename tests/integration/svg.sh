@@ -181,14 +181,7 @@ tmux_start svg
 start_fixture cpu_split_nofp "$T/tready" --seconds 60 --threads 2 --truth "$T/ttruth.json"
 pid=$FIXTURE_PID
 mkdir "$T/tui"
-tm new-session -d -s kp -x 120 -y 40 \
-	"cd '$T/tui' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 2>'$T/err'; echo \$? >'$T/status'"
-tm set-option -w -t kp remain-on-exit on
-shpid=$(tm display-message -p -t kp '#{pane_pid}')
-_kprof_started() { kpid=$(pgrep -P "$shpid" -x kprof-top) && [ -n "$kpid" ]; }
-wait_until 5 _kprof_started || fail "kprof-top did not start in tmux"
-track_pid "$kpid"
-wait_attached "$kpid"
+tmux_attach "$T/tui" 120 "$pid"
 expect_screen leaf_hot 15 "CPU pane"
 tm send-keys -t kp s
 expect_screen "wrote kprof-$pid-" 5 "the s key's message"

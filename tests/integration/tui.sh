@@ -15,16 +15,7 @@ tmux_start tui
 start_fixture cpu_split_nofp "$T/ready" --seconds 60 --threads 2 --truth "$T/truth.json"
 pid=$FIXTURE_PID
 
-# -d 0.5: refreshes come quickly, so waits stay short.  A shell in the pane
-# writes kprof-top's exit status (tmux itself does not always learn it).
-tm new-session -d -s kp -x 120 -y 40 \
-	"cd '$T' && LANG=C.UTF-8 '$KPROF_TOP' -p $pid -d 0.5 2>'$T/err'; echo \$? >'$T/status'"
-tm set-option -w -t kp remain-on-exit on
-shpid=$(tm display-message -p -t kp '#{pane_pid}')
-_kprof_started() { kpid=$(pgrep -P "$shpid" -x kprof-top) && [ -n "$kpid" ]; }
-wait_until 5 _kprof_started || fail "kprof-top did not start in tmux"
-track_pid "$kpid"
-wait_attached "$kpid"
+tmux_attach "$T" 120 "$pid"
 
 # The hot leaf and its module appear in the CPU table.
 expect_screen leaf_hot 15 "CPU pane"
