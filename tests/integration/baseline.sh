@@ -24,11 +24,13 @@ sleep 5
 tm send-keys -t kp b
 expect_screen "VS BASE" 5 "the baseline columns"
 expect_screen "since b" 5 "the window since the mark in the header"
-# Same split after the mark: a few seconds of noise, no verdict.
+# Same split after the mark: a few seconds of noise, no regression.  (A
+# busy machine can really move every leaf's share a little, through the
+# time it adds in the kernel: a WARNING or IMPROVED then is not wrong.)
 sleep 3
 row() { screen | grep -E " $1 " | head -n 1; }
-if row leaf_cold | grep -q REGRESSION || row leaf_hot | grep -q IMPROVED; then
-	fail "a verdict before the split changed:
+if row leaf_cold | grep -q REGRESSION || row leaf_hot | grep -q REGRESSION; then
+	fail "a regression before the split changed:
 $(screen)"
 fi
 
