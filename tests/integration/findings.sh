@@ -195,8 +195,10 @@ if int(m.group(1)) != lost or int(m.group(2)) != lost + taken:
 # The fixture's CPU time at 1999 Hz is about how many samples there were to lose.
 want = 1999 * sum(t["cpu_s"] for t in truth["per_thread"])
 note("lost %d of %d records; the fixture's threads ran for about %.0f samples at 1999 Hz" % (lost, lost + taken, want))
-if lost < 0.5 * want:
-    bad("only %d lost, the fixture ran for about %.0f samples: the ring held them?" % (lost, want))
+# (The kernel throttles sampling at high rates, so fewer than want can be
+# taken or lost; what matters is that the ring kept none.)
+if lost < 1000 or lost < 0.9 * (lost + taken):
+    bad("%d lost of %d records: the ring held samples it cannot hold?" % (lost, lost + taken))
 if f["severity"] != "critical":
     bad("all samples lost is %r, not critical" % f["severity"])
 report()
