@@ -33,8 +33,10 @@ unsigned baseline_toggle(struct app *a)
 		app_status(a, THEME_STATUS, "baseline cleared");
 		return TUI_REFRESH | TUI_REDRAW;
 	}
-	if (!d->valid || d->window_samples == 0) {
-		app_status(a, THEME_ERROR, "no CPU samples to keep as a baseline yet");
+	/* Without CPU samples there is still Locks' and I/O's "since b"; the
+	 * CPU pane then has nothing to compare with and judges nothing. */
+	if (!d->valid) {
+		app_status(a, THEME_ERROR, "nothing to keep as a baseline yet");
 		return TUI_REDRAW;
 	}
 	b->nfuncs = d->nfuncs;
