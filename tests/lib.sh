@@ -379,6 +379,11 @@ def near(what, got, want, tol, ref="truth"):
          % (what, got, ref, want, 100.0 * (got - want) / want if want else 0, 100 * tol))
     if abs(got - want) > tol * want:
         bad("%s %.0f is off the %s %.0f by more than %.0f %%" % (what, got, ref, want, 100 * tol))
+def within(what, got, lo, hi, why):
+    """bad() unless lo <= got <= hi; why names the two bounds."""
+    note("%s: kprof-top %.0f, expected %.0f..%.0f (%s)" % (what, got, lo, hi, why))
+    if not lo <= got <= hi:
+        bad("%s %.0f is outside %.0f..%.0f (%s)" % (what, got, lo, hi, why))
 def load(path):
     try:
         with open(path) as f: return json.load(f)
