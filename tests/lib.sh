@@ -418,19 +418,31 @@ def path_share(stacks, leaf, caller):
         total += n
         if len(frames) >= 2 and frames[-2] == caller: good += n
     return (good / total if total else 0.0), total
-def check_split(snap, truth, tolerance=5.0, min_samples=100):
-    s = leaf_samples(snap, ["leaf_hot", "leaf_cold"])
-    n = s["leaf_hot"] + s["leaf_cold"]
+def check_leaf_split(counts, truth, what, tolerance=5.0, min_samples=100):
+    """cpu_split: the share of leaf_hot in counts (self samples or weight per
+    function name, as what read them) against the truth of the fixture."""
+    hot, cold = counts.get("leaf_hot", 0), counts.get("leaf_cold", 0)
+    n = hot + cold
     if n < min_samples:
-        fail("only %d samples in leaf_hot+leaf_cold (need >= %d); hotspots: %s"
-             % (n, min_samples, json.dumps(snap.get("cpu", {}).get("hotspots", [])[:8])))
-    got = 100.0 * s["leaf_hot"] / n
+        fail("only %d samples in leaf_hot+leaf_cold (need >= %d) in %s" % (n, min_samples, what))
+    got = 100.0 * hot / n
     want = truth["leaves"]["leaf_hot"]["pct"]
-    note("leaf_hot share: kprof-top %.1f %% (%d of %d samples), fixture truth %.1f %%"
-         % (got, s["leaf_hot"], n, want))
+    note("leaf_hot share in %s: %.1f %% (%d of %d), fixture truth %.1f %%" % (what, got, hot, n, want))
     if abs(got - want) > tolerance:
-        fail("leaf_hot share %.1f %% is off the truth %.1f %% by more than %.0f points"
-             % (got, want, tolerance))
+        fail("leaf_hot share %.1f %% in %s is off the truth %.1f %% by more than %.0f points"
+             % (got, what, want, tolerance))
+def check_split(snap, truth, tolerance=5.0, min_samples=100):
+    if sum(leaf_samples(snap, ["leaf_hot", "leaf_cold"]).values()) < min_samples:
+        note("hotspots: %s" % json.dumps(snap.get("cpu", {}).get("hotspots", [])[:8]))
+    check_leaf_split(leaf_samples(snap, ["leaf_hot", "leaf_cold"]), truth, "the snapshot",
+                     tolerance, min_samples)
+def ledger_site_wait(snap):
+    """lock_contend: the wait in ns of g_ledger'"'"'s call sites in a snapshot."""
+    led = [l for l in snap.get("locks", []) if l.get("lock") == "g_ledger"]
+    if len(led) != 1: fail("the snapshot has %d locks named g_ledger" % len(led))
+    want = sum(int(s["wait_ns"]) for s in led[0].get("sites", []))
+    if want <= 0: fail("g_ledger has no site wait in the snapshot: nothing to compare")
+    return want
 def frames_of(item):
     """Function names of a site'"'"'s (or lock'"'"'s, fd'"'"'s) frames, root first."""
     return [frame_name(str(f)) for f in item.get("frames") or []]

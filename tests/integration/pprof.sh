@@ -65,11 +65,7 @@ for fn, v in self.items():
         bad("%s: cpu ns %d, samples %d" % (fn, d["self"]["cpu"].get(fn, 0), v)); break
 
 # The split, against what the fixture measured.
-hot, cold = self.get("leaf_hot", 0), self.get("leaf_cold", 0)
-if hot + cold < 100: fail("only %d samples in leaf_hot+leaf_cold" % (hot + cold))
-got, want_pct = 100.0 * hot / (hot + cold), truth["leaves"]["leaf_hot"]["pct"]
-note("leaf_hot share in pprof: %.1f %% of %d samples, fixture truth %.1f %%" % (got, hot + cold, want_pct))
-if abs(got - want_pct) > 5: bad("leaf_hot share %.1f %% is off the truth %.1f %% by more than 5 points" % (got, want_pct))
+check_leaf_split(self, truth, "pprof")
 if d["modules"].get("leaf_hot") != "cpu_split_nofp": bad("leaf_hot's filename is %r" % d["modules"].get("leaf_hot"))
 
 # Start and duration: the run's.
@@ -93,12 +89,9 @@ json_check "$T/lock.dump.json" "$T/lock.json" <<'PY'
 d, snap = load(sys.argv[1]), load(sys.argv[2])
 delay, io = d["self"]["delay"], d["self"]["io"]
 note("delay by leaf: %s" % sorted(delay.items(), key=lambda x: -x[1])[:5])
-led = [l for l in snap.get("locks", []) if l.get("lock") == "g_ledger"]
-if len(led) != 1: fail("the snapshot has %d locks named g_ledger" % len(led))
-want = sum(int(s["wait_ns"]) for s in led[0]["sites"])
+want = ledger_site_wait(snap)
 got = delay.get("[lock g_ledger]", 0)
 note("g_ledger: pprof delay %d ns, snapshot's sites %d ns" % (got, want))
-if want <= 0: fail("g_ledger has no site wait in the snapshot: nothing to compare")
 if got != want: bad("delay of [lock g_ledger] is %d ns, the snapshot's sites %d ns" % (got, want))
 if d["totals"]["delay"] < got: bad("delay total %d below g_ledger's %d" % (d["totals"]["delay"], got))
 
