@@ -292,20 +292,25 @@ static void session_end_child(struct session *s)
 	waitpid(s->pid, &status, 0);
 }
 
-/* --svg in the colours of --theme (a theme that can't be read: a warning,
- * and the default colours). */
-static int session_svg(const struct options *o, const struct model *m, char *err, size_t errlen)
+void session_flame_palette(const struct options *o, struct flame_palette *pal)
 {
-	struct flame_palette pal = flame_palette_default;
 	struct theme t;
 	char why[PATH_MAX + 160];
 
-	if (o->theme) {
-		if (theme_load(&t, o->theme, why, sizeof why) < 0)
-			fprintf(stderr, "kprof-top: %s; the SVG has the default colours\n", why);
-		else
-			theme_flame_palette(&t, &pal);
-	}
+	*pal = flame_palette_default;
+	if (!o->theme)
+		return;
+	if (theme_load(&t, o->theme, why, sizeof why) < 0)
+		fprintf(stderr, "kprof-top: %s; the SVG has the default colours\n", why);
+	else
+		theme_flame_palette(&t, pal);
+}
+
+static int session_svg(const struct options *o, const struct model *m, char *err, size_t errlen)
+{
+	struct flame_palette pal;
+
+	session_flame_palette(o, &pal);
 	return export_svg_to_file(o->svg, m, 0, (enum profile_view)o->svg_view, &pal, err, errlen);
 }
 

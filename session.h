@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+struct flame_palette;
 struct model;
 struct options;
 
@@ -19,6 +20,9 @@ void session_block_signals(sigset_t *sigs, sigset_t *old);
 /* The files the options ask for (and the batch report), written from m at
  * the end of a session; 0, or 1 when one could not be written. */
 int session_outputs(const struct options *o, const struct model *m);
+/* A flame graph's colours from --theme (one that can't be read: a
+ * warning, and the default colours). */
+void session_flame_palette(const struct options *o, struct flame_palette *pal);
 /* --load FILE: a saved snapshot in the live view or (-b) the report, and
  * re-exported as the options ask (session_load.c). */
 int session_load(const struct options *o);

@@ -298,7 +298,8 @@ int diff_folded(FILE *f, const struct model *before, const struct model *after)
 	return ferror(f) ? -1 : 0;
 }
 
-int diff_svg(FILE *f, const struct model *before, const struct model *after)
+int diff_svg(FILE *f, const struct model *before, const struct model *after,
+	     const struct flame_palette *pal)
 {
 	struct folded_line *v;
 	char *texts[2], title[320];
@@ -330,7 +331,7 @@ int diff_svg(FILE *f, const struct model *before, const struct model *after)
 		 after->target.command[0] ? after->target.command : "after");
 	rc = flame_write_svg(fl, f, &(struct flame_style){
 		.title = title, .subtitle = "width: after; red grew, blue shrank (share of samples)",
-		.unit = "samples", .differential = true });
+		.unit = "samples", .differential = true, .palette = pal });
 	flame_free(fl);
 	free(frames);
 	free(v);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct flame_palette;
 struct model;
 
 /* The verdict thresholds, on the relative change of a function's self
@@ -74,6 +75,7 @@ int diff_report(FILE *f, const struct model *before, const char *before_name,
 int diff_folded(FILE *f, const struct model *before, const struct model *after);
 /* A differential SVG flame graph: widths from after, colours from the
  * change of each frame's share (red grew, blue shrank). */
-int diff_svg(FILE *f, const struct model *before, const struct model *after);
+int diff_svg(FILE *f, const struct model *before, const struct model *after,
+	     const struct flame_palette *pal);
 
 #endif

@@ -3,7 +3,8 @@
 # then 40/60): leaf_cold must be flagged REGRESSION and leaf_hot IMPROVED,
 # with the shares the two snapshots hold; reversed, the verdicts swap;
 # --fail-on-regression exits 3 (0 for a snapshot against itself); a third
-# run with the first run's split calls neither leaf a regression; the
+# run with the first run's split calls neither leaf a regression (unless a
+# run's samples were off the fixture's own clocks, see below); the
 # differential folded stacks carry both sides' counts and the differential
 # SVG colours them; bad files get one line and exit 2.
 set -eu
@@ -76,15 +77,25 @@ note("folded: leaf_hot %d -> %d, leaf_cold %d -> %d" % (sums[0]["leaf_hot"], sum
 PY
 
 # The differential flame graph, read with an XML parser: every leaf_cold
-# frame redder than blue (its share grew), every leaf_hot frame bluer.
+# frame redder than blue (its share grew), every leaf_hot frame bluer; with
+# --theme high-contrast on the theme's black background.
 "$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --svg "$T/diff.svg" >/dev/null 2>"$T/svg.err" ||
 	fail "--diff --svg failed: $(cat "$T/svg.err")"
-json_check "$T/diff.svg" <<'PY'
+"$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --svg "$T/diff-hc.svg" \
+	--theme high-contrast >/dev/null 2>"$T/svg.err" ||
+	fail "--diff --svg --theme high-contrast failed: $(cat "$T/svg.err")"
+for svg in "$T/diff.svg" "$T/diff-hc.svg"; do
+	case $svg in *-hc.svg) bg="#000000" ;; *) bg="" ;; esac
+	json_check "$svg" "$bg" <<'PY'
 import re
 import xml.etree.ElementTree as ET
 NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+stops = [s.get("stop-color") for s in root.iter(NS + "stop")]
+if sys.argv[2] and stops != [sys.argv[2]] * 2:
+    fail("%s: background %s, the theme's is %s" % (sys.argv[1], stops, sys.argv[2]))
 seen = {"leaf_hot": 0, "leaf_cold": 0}
-for g in ET.parse(sys.argv[1]).getroot().iter(NS + "g"):
+for g in root.iter(NS + "g"):
     t, r = g.find(NS + "title"), g.find(NS + "rect")
     if t is None or r is None: continue
     name = (t.text or "").split(" (")[0]
@@ -97,8 +108,10 @@ for g in ET.parse(sys.argv[1]).getroot().iter(NS + "g"):
         fail("%s drawn %s: leaf_cold grew and must be red, leaf_hot shrank and must be blue" % (name, rgb))
     seen[name] += 1
 if not all(seen.values()): fail("frames missing from the differential SVG: %r" % seen)
-note("differential SVG: %d leaf_cold frames red, %d leaf_hot frames blue" % (seen["leaf_cold"], seen["leaf_hot"]))
+note("differential SVG (background %s): %d leaf_cold frames red, %d leaf_hot frames blue"
+     % (stops, seen["leaf_cold"], seen["leaf_hot"]))
 PY
+done
 
 # CI use: a regression fails the build, with the table still printed.
 RC=0
@@ -116,15 +129,35 @@ grep -q "^IMPROVED .* leaf_cold " "$T/rev.out" || fail "reversed: leaf_cold is n
 # controls) moved by sampling noise only, which is not a regression.  Time
 # in the kernel and in the fixture's clock reads can move for real between
 # two runs on a loaded machine, and with it every share a little, so other
-# verdicts are only logged.
+# verdicts are only logged.  And a run's samples can themselves be off the
+# fixture's clocks by more than the z test's binomial noise (a timer against
+# a periodic workload on a loaded machine: 4.9 points seen beside a CI run;
+# the sampler tests allow 5): when either run's leaf_hot share of the two
+# leaves is more than 1.5 points off its own truth, a verdict on a leaf
+# follows from that and is only logged.  Within 1.5 points each, the runs
+# are at most 3 points apart, under 3 standard errors even at the most
+# samples these runs can take (2 threads x 3 s x 499 Hz).
 "$KPROF_TOP" --diff "$T/before.json" "$T/again.json" >"$T/same.out" 2>&1 ||
 	fail "--diff of two runs with the same split failed: $(head -c 300 "$T/same.out")"
 log "same split: $(sed -n 4p "$T/same.out")"
-if grep -E "^REGRESSION .* leaf_(hot|cold) " "$T/same.out"; then
-	fail "a run against one with the same split calls a leaf a regression:
-$(cat "$T/same.out")"
-fi
-grep -E "^(REGRESSION|WARNING|IMPROVED) " "$T/same.out" | sed 's/^/diff: same split, not the fixture'"'"'s work: /' >&2 || true
+grep -E "^(REGRESSION|WARNING|IMPROVED) " "$T/same.out" | sed 's/^/diff: same split: /' >&2 || true
+json_check "$T/same.out" "$T/before.json" "$T/before.truth.json" "$T/again.json" \
+	"$T/again.truth.json" <<'PY'
+import re
+leaves = [l for l in open(sys.argv[1]) if re.match(r"^REGRESSION .* leaf_(hot|cold) ", l)]
+off = []
+for snap, truth in ((sys.argv[2], sys.argv[3]), (sys.argv[4], sys.argv[5])):
+    s = leaf_samples(load(snap), ["leaf_hot", "leaf_cold"])
+    got = 100.0 * s["leaf_hot"] / max(1, s["leaf_hot"] + s["leaf_cold"])
+    want = load(truth)["leaves"]["leaf_hot"]["pct"]
+    note("%s: leaf_hot %.1f %% of the two leaves' samples, the fixture's clocks %.1f %%"
+         % (snap.split("/")[-1], got, want))
+    off.append(abs(got - want))
+if leaves and max(off) <= 1.5:
+    fail("a run against one with the same split calls a leaf a regression, both runs "
+         "within 1.5 points of the fixture's clocks:\n%s" % "".join(leaves))
+if leaves: note("a run's samples were %.1f points off the fixture's clocks: logged" % max(off))
+PY
 # A snapshot against itself: nothing at all, and --fail-on-regression exits 0.
 RC=0
 "$KPROF_TOP" --diff "$T/before.json" "$T/before.json" --fail-on-regression >"$T/self.out" 2>&1 || RC=$?
