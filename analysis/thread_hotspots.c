@@ -146,17 +146,18 @@ size_t thread_hotspots_hottest_in(const struct stacks *s, const struct thread_st
 	return nhot;
 }
 
+static int th_tid_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct thread_hotspot *)a)->tid;
+	uint32_t y = ((const struct thread_hotspot *)b)->tid;
+
+	return (x > y) - (x < y);
+}
+
 const struct thread_hotspot *thread_hotspots_find(const struct thread_hotspot *hottest,
 						  size_t n, uint32_t tid)
 {
-	size_t lo = 0, hi = n;
+	const struct thread_hotspot key = { .tid = tid };
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (hottest[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && hottest[lo].tid == tid ? &hottest[lo] : NULL;
+	return n ? bsearch(&key, hottest, n, sizeof *hottest, th_tid_cmp) : NULL;
 }

@@ -23,6 +23,13 @@ static void baseline_clear(struct app *a)
 	memset(&a->baseline, 0, sizeof a->baseline);
 }
 
+static int baseline_mark_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct tui_mark *)a)->key, y = ((const struct tui_mark *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
 unsigned baseline_toggle(struct app *a)
 {
 	const struct tui_data *d = app_data(a);
@@ -48,6 +55,8 @@ unsigned baseline_toggle(struct app *a)
 	b->window_secs = d->window_secs;
 	b->mark_s = d->duration_s;
 	tui_data_mark(a->src, b);
+	qsort(b->locks, b->nlocks, sizeof *b->locks, baseline_mark_cmp);
+	qsort(b->fds, b->nfds, sizeof *b->fds, baseline_mark_cmp);
 	b->set = true;
 	app_status(a, THEME_STATUS, "baseline: %llu samples kept; the view now shows what came "
 		   "after, the CPU pane the change (b again: clear)", (unsigned long long)b->samples);
@@ -87,19 +96,13 @@ void baseline_fini(struct app *a)
 
 static uint64_t baseline_since(const struct tui_mark *v, size_t n, uint64_t key, uint64_t now)
 {
-	size_t lo = 0, hi = n;
+	const struct tui_mark k = { .key = key };
+	const struct tui_mark *at = n ? bsearch(&k, v, n, sizeof *v, baseline_mark_cmp) : NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* Not there at the mark: all of it came after. */
-	if (lo == n || v[lo].key != key)
+	if (!at)
 		return now;
-	return now > v[lo].value ? now - v[lo].value : 0;
+	return now > at->value ? now - at->value : 0;
 }
 
 uint64_t baseline_lock_since(const struct app *a, uint64_t addr, uint64_t wait_ns)

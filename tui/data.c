@@ -106,20 +106,14 @@ static int data_tid_cmp(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-/* The thread index of tid by binary search in byt (threads sorted by tid,
- * their indices in .thread), or SIZE_MAX. */
+/* The thread index of tid in byt (threads sorted by tid, their indices
+ * in .thread), or SIZE_MAX. */
 static size_t data_thread_of(const struct tui_thot *byt, size_t n, uint32_t tid)
 {
-	size_t lo = 0, hi = n;
+	const struct tui_thot key = { .tid = tid };
+	const struct tui_thot *t = bsearch(&key, byt, n, sizeof *byt, data_tid_cmp);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (byt[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && byt[lo].tid == tid ? byt[lo].thread : SIZE_MAX;
+	return t ? t->thread : SIZE_MAX;
 }
 
 /* The copied threads by tid, for data_thread_of; the caller frees it. */
@@ -558,13 +552,6 @@ void tui_data_take(struct tui_data *d, const struct tui_data *prev,
 		data_rates(d, prev, src->frequency);
 }
 
-static int data_mark_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct tui_mark *)a)->key, y = ((const struct tui_mark *)b)->key;
-
-	return (x > y) - (x < y);
-}
-
 void tui_data_mark(const struct tui_source *src, struct tui_baseline *b)
 {
 	const struct model *m = src->model;
@@ -583,8 +570,6 @@ void tui_data_mark(const struct tui_source *src, struct tui_baseline *b)
 		b->fds[i] = (struct tui_mark){ data_fd_key(f), f->read_bytes + f->write_bytes };
 	}
 	pthread_mutex_unlock(src->lock);
-	qsort(b->locks, b->nlocks, sizeof *b->locks, data_mark_cmp);
-	qsort(b->fds, b->nfds, sizeof *b->fds, data_mark_cmp);
 }
 
 void tui_data_fini(struct tui_data *d)
