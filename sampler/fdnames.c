@@ -376,7 +376,7 @@ static void fdnames_lookup(struct fdnames *f, const struct event *call, int32_t 
 	e->state = FD_NAMED;
 }
 
-void fdnames_enter(struct fdnames *f, const struct event *ev, event_sink_fn *sink, void *ctx)
+void fdnames_enter(struct fdnames *f, const struct event *ev)
 {
 	const struct event_syscall *sc = &ev->syscall;
 	int32_t fds[2];
@@ -406,8 +406,6 @@ void fdnames_enter(struct fdnames *f, const struct event *ev, event_sink_fn *sin
 			f->wanted[f->nwanted++] = fds[i];
 		}
 	}
-	(void)sink;
-	(void)ctx;
 }
 
 void fdnames_flush(struct fdnames *f, event_sink_fn *sink, void *ctx)

@@ -18,7 +18,7 @@ void fdnames_free(struct fdnames *f);
 /* Call for each SYSCALL_ENTER of the target: notes the fds the call uses
  * that are not named yet (fdnames_flush names them), and the fds a close
  * or dup is about to change. */
-void fdnames_enter(struct fdnames *f, const struct event *ev, event_sink_fn *sink, void *ctx);
+void fdnames_enter(struct fdnames *f, const struct event *ev);
 /* At the end of a drain: an EVENT_FD_NAME for each fd used in it that is
  * still open and not named yet. */
 void fdnames_flush(struct fdnames *f, event_sink_fn *sink, void *ctx);

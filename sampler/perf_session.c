@@ -219,7 +219,7 @@ static void session_record(struct perf_session *s, const struct perf_event_heade
 		/* inherit follows fork() too: a child's fds are not the target's. */
 		ours = ev.syscall.pid == (uint32_t)s->cfg.pid;
 		if (s->fdnames && ours)
-			fdnames_enter(s->fdnames, &ev, s->sink, s->ctx);
+			fdnames_enter(s->fdnames, &ev);
 		break;
 	case EVENT_SYSCALL_EXIT:
 		s->sink(s->ctx, &ev);

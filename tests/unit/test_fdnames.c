@@ -178,11 +178,11 @@ static void test_flush(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
+	fdnames_enter(f, &ev);
 	assert_int_equal(s.n, 0);
 	ev = call(SYSCALLS_CLOSE, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	ev = call(SYSCALLS_CLOSE, 0, 0, true, 0);
 	fdnames_exit(f, &ev);
 	fdnames_flush(f, sink, &s);
@@ -190,7 +190,7 @@ static void test_flush(void **state)
 	/* Used again after the close, still open at the end: named once. */
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
 	for (int i = 0; i < 3; i++)
-		fdnames_enter(f, &ev, sink, &s);
+		fdnames_enter(f, &ev);
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.name, "/dev/null");
@@ -208,58 +208,58 @@ static void test_cache(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pipe(p), 0);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.fd, fd);
 	assert_string_equal(s.name, "/dev/null");
-	fdnames_enter(f, &ev, sink, &s);   /* cached */
+	fdnames_enter(f, &ev);   /* cached */
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 1);
 
 	/* dup2(pipe, fd) succeeds: the next write re-reads fd. */
 	ev = call(SYSCALLS_DUP2, (uint64_t)p[1], (uint64_t)fd, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	assert_int_equal(dup2(p[1], fd), fd);
 	ev = call(SYSCALLS_DUP2, 0, 0, true, fd);
 	fdnames_exit(f, &ev);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 2);
 	assert_non_null(strstr(s.name, "pipe:["));
 
 	/* A failed close changes nothing. */
 	ev = call(SYSCALLS_CLOSE, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	ev = call(SYSCALLS_CLOSE, 0, 0, true, -9);
 	fdnames_exit(f, &ev);
 	ev = call(SYSCALLS_WRITE, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 2);
 
 	/* close_range over it, then a call on the now closed fd: name NULL,
 	 * once. */
 	ev = call(SYSCALLS_CLOSE_RANGE, (uint64_t)fd, (uint64_t)fd, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	close(fd);
 	ev = call(SYSCALLS_CLOSE_RANGE, 0, 0, true, 0);
 	fdnames_exit(f, &ev);
 	ev = call(SYSCALLS_READ, (uint64_t)fd, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 3);
 	assert_true(s.null);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	fdnames_flush(f, sink, &s);
 	assert_int_equal(s.n, 3);
 
 	/* Calls without fds, and absurd fds, are passed over. */
 	ev = call(SYSCALLS_FUTEX, 0x1000, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	ev = call(SYSCALLS_WRITE, (uint64_t)-1, 0, false, 0);
-	fdnames_enter(f, &ev, sink, &s);
+	fdnames_enter(f, &ev);
 	assert_int_equal(s.n, 3);
 	close(p[0]);
 	close(p[1]);
