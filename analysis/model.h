@@ -44,6 +44,7 @@ struct model_target {
 	 * or "off" (event_alloc_status), and why not better, one line. */
 	char alloc_mode[16];
 	char alloc_note[200];
+	uint32_t saved_window_s; /* a loaded snapshot: the window it holds (0: all) */
 };
 
 /* Counters the sampler and the ingest step keep, for the header/report.

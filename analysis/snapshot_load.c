@@ -659,6 +659,7 @@ struct model *snapshot_load_buf(const char *data, size_t len, const char *what,
 	l.funcs = json_object();
 	window_s = jin_u32(&l.in, root, "window_s", "the snapshot", false, 0);
 	ld_target(&l, root);
+	l.m->target.saved_window_s = window_s;
 	ld_stats(&l, root);
 	start_ns = l.m->start_ns;
 	now_ns = l.m->now_ns;

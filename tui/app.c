@@ -204,8 +204,12 @@ int tui_run(const struct tui_source *src, char *err, size_t errlen)
 		return -1;
 	}
 	view_init(&a);
-	if (src->loaded)
+	if (src->loaded) {
+		/* Its samples sit at one time: every window holds them all. */
+		while (tui_windows[a.window])
+			a.window++;
 		app_status(&a, THEME_STATUS, "a saved snapshot, frozen: every pane browses it; q quits");
+	}
 	if (src->duration > 0)
 		deadline = clock_monotonic_ns() + (uint64_t)(src->duration * 1e9);
 	while (!(react & TUI_QUIT)) {

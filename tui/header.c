@@ -136,6 +136,8 @@ static void header_title(struct app *a, int y)
 	header_state(a, state, sizeof state, &bad);
 	if (a->baseline.set)
 		snprintf(wbuf, sizeof wbuf, "since b, %" PRIu32 " s", d->window_secs);
+	else if (a->src->loaded && d->target.saved_window_s)
+		snprintf(wbuf, sizeof wbuf, "saved: last %" PRIu32 " s", d->target.saved_window_s);
 	else if (win)
 		snprintf(wbuf, sizeof wbuf, "last %" PRIu32 " s", win);
 	else
@@ -149,8 +151,11 @@ static void header_title(struct app *a, int y)
 		x += draw_text(a, y, x, MIN((int)strlen(buf), a->cols - right - rest - x), buf,
 			       a->attr[THEME_METER_VALUE], false) + 1;
 	if (a->src->loaded) {
-		/* A file, not a process: no live pid or state to claim. */
-		x = meter(a, y, x, "", a->src->loaded, THEME_STATE_OK);
+		/* A file, not a process: no live pid or state to claim.  Cut
+		 * to leave the window its room. */
+		int room = MIN((int)strlen(a->src->loaded), a->cols - right - x - 2);
+		if (room > 0)
+			x += draw_text(a, y, x, room, a->src->loaded, a->attr[THEME_STATE_OK], false) + 2;
 	} else {
 		snprintf(buf, sizeof buf, "%d", (int)a->src->pid);
 		x = meter(a, y, x, "pid ", buf, THEME_METER_VALUE);

@@ -82,6 +82,10 @@ static unsigned k_invert(struct app *a, int key) { return view_sort_invert(a); }
 
 static unsigned k_window(struct app *a, int key)
 {
+	if (a->src->loaded) {
+		app_status(a, THEME_STATUS, "a saved snapshot holds one window, the one it was saved with");
+		return TUI_REDRAW;
+	}
 	a->window = (a->window + 1) % (int)ARRAY_SIZE(tui_windows);
 	if (tui_windows[a->window])
 		app_status(a, THEME_STATUS, "window: the last %u s", (unsigned)tui_windows[a->window]);

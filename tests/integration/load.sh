@@ -7,7 +7,8 @@
 # launched with the preload shim (sites, RSS, malloc in two modules).  Then
 # `--load S -b` must print R1 again, byte for byte, and a snapshot of the
 # reload must reload to it too.  The TUI on a loaded snapshot (tmux): the
-# header says "loaded", never a pid or "running"; leaf_hot shows, the
+# header says "loaded", never a pid or "running", and the window the file
+# holds (w does not change it); leaf_hot shows, the
 # drill-down into it has path_alpha as its caller, the Locks pane shows
 # g_ledger; q quits with status 0.  Bad files: exit 2, one line on stderr.
 set -eu
@@ -126,6 +127,20 @@ wait_until 5 _first_caller || fail "the first caller of leaf_hot is not path_alp
 $(screen)"
 tm send-keys -t kp Escape 2
 expect_screen split-w01 5 "Threads pane of the loaded snapshot"
+# Its samples are one window (all of the run, for -b): w cannot change it.
+expect_screen "window all " 5 "the loaded snapshot's window"
+tm send-keys -t kp w
+expect_screen "holds one window" 5 "w on a loaded snapshot"
+off_screen "last 60 s" || fail "w relabelled the loaded snapshot's window:
+$(screen)"
+tui_quit
+
+# One saved from a 5 s window (the e key in the live view) says so.
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1])); s["window_s"] = 5; json.dump(s, open(sys.argv[2], "w"))' \
+	"$T/cpu.json" "$T/cpu5.json"
+tui_load "$T/cpu5.json"
+expect_screen "saved: last 5 s" 5 "the header of a snapshot saved from a 5 s window"
 tui_quit
 
 tui_load "$T/lock.json"
