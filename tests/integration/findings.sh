@@ -22,7 +22,8 @@
 #   - quiet_work (20 equal functions, half asleep, 64 KiB writes), after
 #     checking from its truth that it was quiet and that the profile had
 #     enough samples for the rules to be eligible: no finding at all, and
-#     "Findings: none" in the report;
+#     "Findings: none" in the report (skipped, and logged, when a busy
+#     machine kept it over 7 % in the kernel: then [kernel] may fire);
 #   - the TUI (when tmux is there): the Findings pane (6) shows the lock
 #     finding and its recommendation; Enter opens the lock's waiting stacks.
 # --trace all: these checks are of the rules, not of the tracing cost guard.
@@ -211,7 +212,7 @@ mkdir "$T/quiet"
 run_kprof 60 -b -F "$HZ" --trace all --snapshot "$T/quiet.json" -- "$FIXTURES/quiet_work" \
 	--dir "$T/quiet" --seconds 8 --truth "$T/quiet_truth.json"
 expect_status "$RC" 0 "kprof-top -b -- quiet_work"
-check "$T/quiet.json" "$T/out" "$T/quiet_truth.json" <<'PY'
+check "$T/quiet.json" "$T/out" "$T/quiet_truth.json" "$T/not_quiet" <<'PY'
 snap, truth = load(sys.argv[1]), load(sys.argv[3])
 # The run was what the test needs: quiet by the fixture's own measure, and
 # long and dense enough that every rule was eligible to fire.
@@ -223,12 +224,24 @@ if truth["writes_per_s"] >= 1000 or truth["written_bytes"] != truth["writes"] * 
 if snap["cpu"]["samples"] < 200 or snap["duration_s"] < 5:
     fail("%d samples over %.1f s: too few for the rules to be eligible; the quiet check would test nothing"
          % (snap["cpu"]["samples"], snap["duration_s"]))
+# A machine busy enough preempts the thread so often that the kernel's
+# share of its time (the kernel's own accounting) nears the hot-function
+# rule's 10 %: [kernel] then rightly fires, and silence proves nothing.
+if truth["sys_pct"] > 7:
+    note("SKIPPED the silence check: the machine kept quiet_work %.1f %% in the kernel"
+         % truth["sys_pct"])
+    open(sys.argv[4], "w").write("not quiet")
+    sys.exit(0)
+note("quiet by its own measure: max function %.1f %%, kernel %.1f %%, on a CPU %.1f %%"
+     % (truth["max_function_pct"], truth["sys_pct"], truth["cpu_pct"]))
 fs = findings_of(snap, sys.argv[2])
 if fs:
     bad("findings on a quiet run: %r" % fs)
 report()
 PY
-grep -q '^Findings: none' "$T/out" || fail "the report of the quiet run does not say 'Findings: none'"
+if [ ! -e "$T/not_quiet" ]; then
+	grep -q '^Findings: none' "$T/out" || fail "the report of the quiet run does not say 'Findings: none'"
+fi
 
 # ---- the Findings pane --------------------------------------------------------
 command -v tmux >/dev/null 2>&1 || skip "tmux is not installed: the Findings pane is not checked (the rest passed)"
