@@ -31,6 +31,12 @@ while [ $# -gt 1 ]; do
 done
 [ $# -eq 0 ] || { echo "bench/memory.sh: $1 needs a value" >&2; exit 2; }
 command -v tmux >/dev/null 2>&1 || { echo "bench/memory.sh: needs tmux" >&2; exit 2; }
+# ASan keeps freed memory in quarantine (256 MB): RSS would grow with
+# every allocation, whatever the program keeps.
+if ldd "$kprof" 2>/dev/null | grep -q libasan; then
+	echo "bench/memory.sh: $kprof is an ASan build: build it without --enable-sanitizers" >&2
+	exit 2
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kprof-memory.XXXXXX")
 sock=$work/tmux
