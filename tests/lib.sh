@@ -255,7 +255,7 @@ perf_fd_count() {
 wait_events_settled() {
 	_limit=$((${2:-10} * 20)) _prev=-1 _same=0 _n=0
 	while [ "$_same" -lt 10 ]; do
-		alive "$1" || fail "kprof-top (pid $1) ended while opening its events; stderr: $(head -c 400 "$T/err")"
+		alive "$1" || fail "kprof-top (pid $1) ended before its perf events settled (a --duration too short for this machine?); stderr: $(head -c 400 "$T/err")"
 		_c=$(perf_fd_count "$1")
 		if [ "$_c" -eq "$_prev" ]; then _same=$((_same + 1)); else _same=0; fi
 		_prev=$_c
