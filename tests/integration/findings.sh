@@ -80,12 +80,15 @@ EOF
 }
 
 # ---- hot function, pinned thread --------------------------------------------
-run_kprof 60 -b --snapshot "$T/cpu.json" -- "$FIXTURES/cpu_split_nofp" --seconds 7 \
+# At the tests' rate: at 99 Hz a thread that a busy machine (load 16) gives
+# an eighth of a CPU falls under the rules' 200 samples.
+run_kprof 60 -b -F "$HZ" --snapshot "$T/cpu.json" -- "$FIXTURES/cpu_split_nofp" --seconds 7 \
 	--threads 1 --truth "$T/cpu_truth.json"
 expect_status "$RC" 0 "kprof-top -b -- cpu_split_nofp"
 check "$T/cpu.json" "$T/out" "$T/cpu_truth.json" <<'PY'
 snap, truth = load(sys.argv[1]), load(sys.argv[3])
 fs = findings_of(snap, sys.argv[2])
+note("%d CPU samples" % snap["cpu"]["samples"])
 hot = only(fs, "hot-function", lambda s: s == "leaf_hot", "leaf_hot")
 m = number(r"([0-9.]+) % of CPU samples by itself \((\d+) of (\d+)\)", hot["evidence"], "self share")
 th = truth["per_thread"][0]
