@@ -219,7 +219,9 @@ check "$T/quiet.json" "$T/out" "$T/quiet_truth.json" "$T/not_quiet" <<'PY'
 snap, truth = load(sys.argv[1]), load(sys.argv[3])
 # The run was what the test needs: quiet by the fixture's own measure, and
 # long and dense enough that every rule was eligible to fire.
-if truth["max_function_pct"] > 8 or not 15 <= truth["cpu_pct"] <= 85:
+# (Little CPU, as a busy machine gives it, is still quiet; a thread on a
+# CPU most of the time would be pinned.)
+if truth["max_function_pct"] > 8 or truth["cpu_pct"] > 85:
     fail("quiet_work was not quiet: max function %.1f %%, on a CPU %.1f %%"
          % (truth["max_function_pct"], truth["cpu_pct"]))
 if truth["writes_per_s"] >= 1000 or truth["written_bytes"] != truth["writes"] * 65536:
