@@ -160,7 +160,16 @@ for f in rot:
     if int(f.get("write_bytes", 0)) > per_file_max:
         bad("%s has %s bytes written, but no rotated file got more than %d: bytes of other files on"
             " the same fd number were put on it" % (f.get("path"), f.get("write_bytes"), per_file_max))
-near("rot-*.dat write_bytes / duration_s", sum(int(f.get("write_bytes", 0)) for f in rot) / dur,
+# A file closed before kprof-top could read its name (a busy machine drains
+# late: at load 12 a third of the bytes) keeps its bytes on a row of its
+# own, "fd N (closed before it was named)", never on another file's.
+rot_fds = set(f.get("fd") for f in rot)
+unnamed = rows(lambda f: f.get("fd") in rot_fds and "closed before it was named" in str(f.get("path")))
+rot_bytes = sum(int(f.get("write_bytes", 0)) for f in rot)
+unnamed_bytes = sum(int(f.get("write_bytes", 0)) for f in unnamed)
+note("rotator's fd: %d bytes on rot-N.dat rows, %d on rows closed before named"
+     % (rot_bytes, unnamed_bytes))
+near("rotator's fd write_bytes / duration_s", (rot_bytes + unnamed_bytes) / dur,
      st["rotator"]["bytes_per_s"], 0.25)
 if rot and not any(f.get("closed") for f in rot):
     bad("no rot-N.dat row is marked closed, though the fixture closed one every second")
