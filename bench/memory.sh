@@ -5,10 +5,11 @@
 # that keep reaching new call stacks (~2.4 million possible).  Every
 # --every seconds it reads kprof-top's VmRSS and VmHWM from /proc; at the
 # end kprof-top quits (q) and writes a snapshot, whose distinct stacks are
-# counted.
+# counted.  --perf-top yes runs `perf top -F 99 --call-graph dwarf` on the
+# same target beside it, the reference live view, and reads its RSS too.
 #
 #   bench/memory.sh [--minutes 60] [--every 60] [--threads 16] [--duty 0.05]
-#                   [--kprof ./kprof-top]
+#                   [--perf-top yes] [--kprof ./kprof-top]
 #
 # Prints a Markdown table for docs/performance.md, with the command.  Takes
 # --minutes.  Needs: cc, tmux, python3, perf events (root).
@@ -16,15 +17,17 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-minutes=60 every=60 threads=16 duty=0.05 kprof=$top/kprof-top
+minutes=60 every=60 threads=16 duty=0.05 perftop=no kprof=$top/kprof-top
 while [ $# -gt 1 ]; do
 	case $1 in
 	--minutes) minutes=$2 ;;
 	--every) every=$2 ;;
 	--threads) threads=$2 ;;
 	--duty) duty=$2 ;;
+	--perf-top) perftop=$2 ;;
 	--kprof) kprof=$2 ;;
-	*) echo "usage: bench/memory.sh [--minutes M] [--every S] [--threads N] [--duty F] [--kprof PATH]" >&2
+	*) echo "usage: bench/memory.sh [--minutes M] [--every S] [--threads N] [--duty F]" \
+		"[--perf-top yes] [--kprof PATH]" >&2
 	   exit 2 ;;
 	esac
 	shift 2
@@ -40,9 +43,10 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kprof-memory.XXXXXX")
 sock=$work/tmux
-target=
+target= ptop=
 cleanup() {
 	tmux -S "$sock" kill-server 2>/dev/null || true
+	[ -z "$ptop" ] || kill "$ptop" 2>/dev/null || true
 	[ -z "$target" ] || kill "$target" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -64,35 +68,59 @@ for _ in $(seq 100); do
 done
 [ -n "$kpid" ] || { echo "bench/memory.sh: kprof-top did not start: $(cat "$work/err" 2>/dev/null)" >&2; exit 1; }
 
+if [ "$perftop" = yes ]; then
+	perf top -F 99 --call-graph dwarf -p "$target" --stdio -d 1 >/dev/null 2>"$work/perf.err" &
+	ptop=$!
+fi
+
+# rss PID: "VmRSS VmHWM" in kB, or "0 0" once it is gone.
+rss() {
+	awk '/^VmRSS|^VmHWM/ { v[$1] = $2 } END { print v["VmRSS:"] + 0, v["VmHWM:"] + 0 }' \
+		"/proc/$1/status" 2>/dev/null || echo "0 0"
+}
+
 start=$(date +%s)
 : >"$work/rss"
 end=$((start + minutes * 60))
 while :; do
 	now=$(date +%s)
-	awk -v t=$((now - start)) '/^VmRSS|^VmHWM/ { v[$1] = $2 }
-		END { print t, v["VmRSS:"], v["VmHWM:"] }' "/proc/$kpid/status" >>"$work/rss"
+	echo "$((now - start)) $(rss "$kpid") $([ -n "$ptop" ] && rss "$ptop" || echo "0 0")" >>"$work/rss"
 	[ "$now" -lt "$end" ] || break
 	sleep "$every"
 done
 tmux -S "$sock" send-keys -t kp q
 for _ in $(seq 300); do [ -s "$work/status" ] && break; sleep 0.1; done
 
-python3 - "$work/rss" "$work/end.json" "$minutes" "$threads" "$duty" <<'PY'
+python3 - "$work/rss" "$work/end.json" "$minutes" "$threads" "$duty" "$perftop" <<'PY'
 import json, sys
-rows = [tuple(int(x) for x in l.split()) for l in open(sys.argv[1]) if len(l.split()) == 3]
+rows = [tuple(int(x) for x in l.split()) for l in open(sys.argv[1]) if len(l.split()) == 5]
+perf = any(r[3] for r in rows)
 try:
     snap = json.load(open(sys.argv[2]))
     stacks, samples = len(snap["cpu"]["stacks"]), snap["samples"]["taken"]
 except (OSError, ValueError, KeyError):
     stacks = samples = None
-print("`bench/memory.sh --minutes %s --threads %s --duty %s`: kprof-top's live view on a"
-      " %s-thread target that keeps reaching new stacks" % (sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[4]))
+print("`bench/memory.sh --minutes %s --threads %s --duty %s%s`: kprof-top's live view on a"
+      " %s-thread target that keeps reaching new stacks"
+      % (sys.argv[3], sys.argv[4], sys.argv[5], " --perf-top yes" if sys.argv[6] == "yes" else "",
+         sys.argv[4]))
 print()
-print("| after | RSS, MB | peak RSS, MB |")
-print("|---:|---:|---:|")
-marks = sorted(set([r[0] for r in rows if r[0] in (60, 300, 600, 1800)] + [rows[-1][0]]))
-for t, rss, hwm in rows:
-    if t in marks:
+if perf:
+    print("| after | kprof-top RSS, MB | peak | perf top RSS, MB | peak | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|")
+else:
+    print("| after | RSS, MB | peak RSS, MB |")
+    print("|---:|---:|---:|")
+marks = set([rows[-1][0]])
+for m in (60, 300, 600, 900, 1800):
+    marks.update([r[0] for r in rows if r[0] >= m][:1])
+for t, rss, hwm, prss, phwm in rows:
+    if t not in marks:
+        continue
+    if perf:
+        print("| %d min | %.1f | %.1f | %.1f | %.1f | %.2f |" % (round(t / 60), rss / 1024, hwm / 1024,
+              prss / 1024, phwm / 1024, rss / prss if prss else 0))
+    else:
         print("| %d min | %.1f | %.1f |" % (round(t / 60), rss / 1024, hwm / 1024))
 if len(rows) >= 4:
     half = rows[len(rows) // 2:]
