@@ -32,7 +32,9 @@
 # Churn runs at 30 000 pairs/s in run 2: every probed malloc+free costs
 # microseconds (bench/alloc.sh), and at the default million pairs/s the
 # probes alone would take more than the machine's CPUs.  That is still
-# ~8 MB/s allocated and freed against the 2 MiB/s retained.  The probed
+# ~8 MB/s allocated and freed, against 1 MiB/s retained in that run: on a
+# machine at load 11-25 the probed churn managed only 7 000-10 000 pairs/s,
+# under 2 MiB/s.  The probed
 # calls are sampled by bytes, as in launch mode: at the default mean
 # (512 KiB) 11 s of a 2 MiB/s leak are ~45 samples, ±15 % by chance alone,
 # so run 2 asks for one per 64 KiB (--alloc-sample 64), where nearly every
@@ -50,13 +52,13 @@ WINDOW_FAULTS=3
 WINDOW_UPROBES=11
 LEAK_MIN_SECS=10
 
-# measure NAME WINDOW CHURN_RATE [KPROF ARGS...]: start a fixture, attach
-# kprof-top over its window; leaves $T/NAME.json (snapshot),
-# $T/NAME.truth.json and $T/NAME.err.
+# measure NAME WINDOW CHURN_RATE RETAIN_RATE [KPROF ARGS...]: start a
+# fixture, attach kprof-top over its window; leaves $T/NAME.json
+# (snapshot), $T/NAME.truth.json and $T/NAME.err.
 measure() {
-	m_name=$1 m_window=$2 m_churn=$3
-	shift 3
-	start_fixture alloc_sites "$T/$m_name.ready" --seconds 120 --retain-rate "$RATE" \
+	m_name=$1 m_window=$2 m_churn=$3 m_retain=$4
+	shift 4
+	start_fixture alloc_sites "$T/$m_name.ready" --seconds 120 --retain-rate "$m_retain" \
 		--block-max 262144 --churn-rate "$m_churn" --truth "$T/$m_name.truth.json"
 	m_pid=$FIXTURE_PID
 	spawn "$KPROF_TOP" -b --duration 60 "$@" -p "$m_pid" --snapshot "$T/$m_name.json" \
@@ -113,7 +115,7 @@ sites, retain_sites, churn_sites = alloc_sites_split(alloc, lambda s:
 '
 
 # ---- 1. page-fault sampling (the default) -----------------------------------
-measure faults "$WINDOW_FAULTS" 1000000
+measure faults "$WINDOW_FAULTS" 1000000 "$RATE"
 json_check "$T/faults.json" "$T/faults.truth.json" faults 0 <<PY
 $CHECKS
 key = "touched_bytes_per_s"
@@ -133,7 +135,7 @@ report()
 PY
 
 # ---- 2. uprobes on malloc/free (--alloc-sites) ------------------------------
-measure uprobes "$WINDOW_UPROBES" 30000 --alloc-sites --alloc-sample 64
+measure uprobes "$WINDOW_UPROBES" 30000 $((RATE / 2)) --alloc-sites --alloc-sample 64
 mode=$(snap_mode "$T/uprobes.json" alloc.mode alloc.note) ||
 	fail "uprobes snapshot is not valid JSON"
 case $mode in
