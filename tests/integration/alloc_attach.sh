@@ -1,10 +1,9 @@
 #!/bin/sh
 # Allocation growth in attach mode, against the alloc_sites fixture: one
 # thread retains 2 MiB/s (1 MiB/s in run 2) from retain_leak() (blocks of
-# 64–256 KiB, memset,
-# never freed: RSS grows by the same rate), another allocates and frees
-# small blocks in a bounded pool from churn() (a lot of malloc/free, no
-# growth).  Two batch runs with --snapshot, each on its own fixture:
+# 64–256 KiB, memset, never freed: RSS grows by the same rate), another
+# allocates and frees small blocks in a bounded pool from churn() (a lot of
+# malloc/free, no growth).  Two batch runs with --snapshot, each on its own fixture:
 #
 #   1. default (alloc mode "faults": sampled page faults): the first site by
 #      touched bytes/s goes through retain_leak, and all retain_leak sites
