@@ -81,9 +81,12 @@ PY
 # --theme high-contrast on the theme's black background.
 "$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --svg "$T/diff.svg" >/dev/null 2>"$T/svg.err" ||
 	fail "--diff --svg failed: $(cat "$T/svg.err")"
+# By path: a build outside the source tree (distcheck) has no themes/ of
+# its own, and the theme is not installed yet.
 "$KPROF_TOP" --diff "$T/before.json" "$T/after.json" --svg "$T/diff-hc.svg" \
-	--theme high-contrast >/dev/null 2>"$T/svg.err" ||
+	--theme "$THEMES_DIR/high-contrast" >/dev/null 2>"$T/svg.err" ||
 	fail "--diff --svg --theme high-contrast failed: $(cat "$T/svg.err")"
+[ ! -s "$T/svg.err" ] || fail "--diff --svg --theme high-contrast warned: $(cat "$T/svg.err")"
 for svg in "$T/diff.svg" "$T/diff-hc.svg"; do
 	case $svg in *-hc.svg) bg="#000000" ;; *) bg="" ;; esac
 	json_check "$svg" "$bg" <<'PY'
