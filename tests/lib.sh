@@ -432,10 +432,10 @@ def check_leaf_split(counts, truth, what, tolerance=5.0, min_samples=100):
         fail("leaf_hot share %.1f %% in %s is off the truth %.1f %% by more than %.0f points"
              % (got, what, want, tolerance))
 def check_split(snap, truth, tolerance=5.0, min_samples=100):
-    if sum(leaf_samples(snap, ["leaf_hot", "leaf_cold"]).values()) < min_samples:
+    counts = leaf_samples(snap, ["leaf_hot", "leaf_cold"])
+    if sum(counts.values()) < min_samples:
         note("hotspots: %s" % json.dumps(snap.get("cpu", {}).get("hotspots", [])[:8]))
-    check_leaf_split(leaf_samples(snap, ["leaf_hot", "leaf_cold"]), truth, "the snapshot",
-                     tolerance, min_samples)
+    check_leaf_split(counts, truth, "the snapshot", tolerance, min_samples)
 def ledger_site_wait(snap):
     """lock_contend: the wait in ns of g_ledger'"'"'s call sites in a snapshot."""
     led = [l for l in snap.get("locks", []) if l.get("lock") == "g_ledger"]
